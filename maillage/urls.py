@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+# Pages of one network live under /r/<network>/; each view checks membership and roles
+# through core.context.network_view.
+network_patterns = [
+    path("", include("places.urls")),
+    path("", include("members.urls")),
+    path("", include("bookings.urls")),
+    path("accueil/", include("bookings.urls_staff")),
+    path("gestion/", include("places.urls_manage")),
+    path("gestion/", include("members.urls_manage")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("r/<slug:network_slug>/", include(network_patterns)),
+    path("", include("bookings.urls_public")),
+    path("api/", include("api.urls")),
+]

@@ -1,0 +1,43 @@
+"""Who may see and do what. Every view resolves the network first, then asks here."""
+
+from django.db.models import QuerySet
+
+from members.models import Member, Role, RoleKind
+from places.models import Network, Site
+
+
+def member_of(user, network: Network) -> Member | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Member.objects.filter(network=network, user=user, is_active=True)
+        .select_related("user", "organisation")
+        .first()
+    )
+
+
+def roles_of(member: Member | None) -> list[Role]:
+    if member is None:
+        return []
+    return list(Role.objects.filter(member=member))
+
+
+def is_coordinator(roles: list[Role]) -> bool:
+    return any(r.kind == RoleKind.COORDINATOR for r in roles)
+
+
+def staff_sites(network: Network, roles: list[Role]) -> QuerySet[Site]:
+    """Sites a person may run: all for a coordinator or a network-wide concierge, else the
+    sites of their concierge roles."""
+    sites = Site.objects.filter(network=network)
+    if is_coordinator(roles) or any(r.kind == RoleKind.CONCIERGE and r.site_id is None
+                                    for r in roles):
+        return sites
+    site_ids = [r.site_id for r in roles if r.kind == RoleKind.CONCIERGE]
+    return sites.filter(pk__in=site_ids)
+
+
+def networks_of(user) -> QuerySet[Network]:
+    if not user.is_authenticated:
+        return Network.objects.none()
+    return Network.objects.filter(members__user=user, members__is_active=True).distinct()
