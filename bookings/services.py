@@ -10,6 +10,7 @@ Capacity follows "lock, re-check, write" in one transaction:
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,14 @@ def _lock_resource(resource: Resource) -> Resource:
     """Serialise bookings of one resource until the transaction ends."""
     return Resource.objects.select_for_update().select_related("site", "network").get(
         pk=resource.pk)
+
+
+@contextmanager
+def _capacity_guard(resource: Resource):
+    """The guard of "lock, re-check, write": one transaction (IMMEDIATE on SQLite) holding the
+    resource's row lock (PostgreSQL). Yields the locked resource."""
+    with transaction.atomic():
+        yield _lock_resource(resource)
 
 
 def _check_capacity(resource: Resource, start, end, seats: int, *, exclude_pk=None) -> None:
@@ -102,8 +111,7 @@ def book_resource(member, resource: Resource, *, start: dt.datetime, end: dt.dat
     status = (BookingStatus.PENDING if resource.requires_approval and not by_staff
               else BookingStatus.CONFIRMED)
     try:
-        with transaction.atomic():
-            locked = _lock_resource(resource)
+        with _capacity_guard(resource) as locked:
             _check_capacity(locked, start, end, seats)
             booking = Booking.objects.create(
                 network_id=locked.network_id, site_id=locked.site_id, resource=locked,
