@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "members",
     "places",
     "bookings",
+    "territory",
     "api",
 ]
 

@@ -12,6 +12,7 @@ network_patterns = [
     path("accueil/", include("bookings.urls_staff")),
     path("gestion/", include("places.urls_manage")),
     path("gestion/", include("members.urls_manage")),
+    path("territoire/", include("territory.urls")),
 ]
 
 urlpatterns = [
