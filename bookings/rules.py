@@ -20,7 +20,7 @@ def _fmt_day(day: dt.date) -> str:
     return formats.date_format(day, "l j F Y")
 
 
-def _fmt_minutes(minutes: int) -> str:
+def format_minutes(minutes: int) -> str:
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
         return ngettext("%(n)d jour", "%(n)d jours", days) % {"n": days}
@@ -89,11 +89,11 @@ def check_duration(resource: Resource, start: dt.datetime, end: dt.datetime) -> 
     if resource.max_duration_minutes and minutes > resource.max_duration_minutes:
         raise BookingError("too_long", _(
             "Trop long : %(resource)s se réserve au plus %(max)s d'affilée.") % {
-            "resource": resource.name, "max": _fmt_minutes(resource.max_duration_minutes)})
+            "resource": resource.name, "max": format_minutes(resource.max_duration_minutes)})
     if minutes < resource.min_duration_minutes:
         raise BookingError("too_short", _(
             "Trop court : %(resource)s se réserve au moins %(min)s.") % {
-            "resource": resource.name, "min": _fmt_minutes(resource.min_duration_minutes)})
+            "resource": resource.name, "min": format_minutes(resource.min_duration_minutes)})
 
 
 def check_timing(resource: Resource, start: dt.datetime, end: dt.datetime,
@@ -106,7 +106,7 @@ def check_timing(resource: Resource, start: dt.datetime, end: dt.datetime,
         raise BookingError("too_soon", _(
             "Trop tard pour réserver ce créneau : %(resource)s se réserve au moins %(notice)s à "
             "l'avance.") % {"resource": resource.name,
-                            "notice": _fmt_minutes(resource.min_notice_minutes)})
+                            "notice": format_minutes(resource.min_notice_minutes)})
     if start > now + dt.timedelta(days=resource.max_advance_days):
         raise BookingError("too_far", _(
             "Trop loin dans le temps : %(resource)s se réserve au plus %(days)s jours à "
@@ -121,4 +121,4 @@ def check_cancellation(booking, now: dt.datetime) -> None:
             "Trop tard pour annuler : l'annulation était possible jusqu'au %(when)s "
             "(%(delay)s avant le début). Contactez l'accueil du lieu.") % {
             "when": formats.date_format(local, "j F Y à H:i"),
-            "delay": _fmt_minutes(booking.resource.cancellation_deadline_minutes)})
+            "delay": format_minutes(booking.resource.cancellation_deadline_minutes)})
