@@ -1,0 +1,222 @@
+"""Load the demo networks: the three Vercors sites of the product brief, with invented people
+and a few weeks of bookings made through the booking service. No real person's data."""
+
+import datetime as dt
+import random
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.errors import BookingError
+from bookings.models import BookingSource, BookingStatus
+from bookings.services import book_resource, set_booking_status, span_for
+from members.models import Member, MemberStatus, Organisation, RoleKind, User
+from members.services import grant_role, join_network, update_profile
+from places.models import Network, OpeningException, OpeningHours, Resource, Site
+from places.schedule import SiteSchedule
+
+DEMO_PASSWORD = "maillage-demo"  # noqa: S105 - demo accounts only, printed on purpose
+
+FIRST = ["Camille", "Lucas", "Manon", "Hugo", "Léa", "Louis", "Chloé", "Jules", "Emma", "Arthur",
+         "Inès", "Nathan", "Sarah", "Paul", "Zoé", "Tom", "Jeanne", "Noé", "Alice", "Théo"]
+LAST = ["Arnaud", "Blanc", "Chabert", "Dumas", "Eymard", "Faure", "Girard", "Jacquet", "Masson",
+        "Perrin", "Rey", "Roux", "Vial", "Bonnet", "Gauthier", "Michel", "Brun", "Morel"]
+STATUS_WEIGHTS = [(MemberStatus.EMPLOYEE, 55), (MemberStatus.FREELANCER, 25),
+                  (MemberStatus.CREATOR, 6), (MemberStatus.STUDENT, 5),
+                  (MemberStatus.JOB_SEEKER, 5), (MemberStatus.PUBLIC_AGENT, 4)]
+COMMUNES = [("Autrans-Méaudre en Vercors", "38021"), ("Villard-de-Lans", "38548"),
+            ("Lans-en-Vercors", "38205"), ("Corrençon-en-Vercors", "38129"),
+            ("Saint-Nizier-du-Moucherotte", "38433"), ("Engins", "38153")]
+
+VERCORS_SITES = [
+    dict(slug="autrans", name="Tiers-lieu d'Autrans", address="Place de la Mairie",
+         postcode="38880", city="Autrans-Méaudre en Vercors", insee_code="38021",
+         latitude="45.175300", longitude="5.543200", wifi_mbps=300, has_visio=True,
+         has_printer=True, has_kitchen=True, step_free_access=True, has_parking=True,
+         has_bike_parking=True, members_24_7=True,
+         description="35 m² au cœur du village : 8 postes en open space, une petite salle de "
+                     "réunion et un point visio.",
+         hours=[(d, "08:30", "18:30") for d in range(5)],
+         resources=[("Open space", "open_space", 8, "half_day", {}),
+                    ("Petite salle de réunion", "meeting_room", 1, "hour",
+                     {"capacity": 6, "max_duration_minutes": 240, "min_duration_minutes": 60}),
+                    ("Point visio", "visio_point", 1, "hour",
+                     {"capacity": 2, "max_duration_minutes": 180})]),
+    dict(slug="villard", name="Espace de coworking de Villard-de-Lans",
+         address="Avenue du Général de Gaulle", postcode="38250", city="Villard-de-Lans",
+         insee_code="38548", latitude="45.071000", longitude="5.553000", wifi_mbps=100,
+         has_printer=True, has_lockers=True, has_kitchen=True, has_parking=True,
+         has_phone_booth=True,
+         description="5 postes partagés et un bureau fermé, à deux pas de l'office de tourisme.",
+         hours=[(d, "09:00", "12:30") for d in range(5)] + [(d, "13:30", "18:00")
+                                                               for d in range(5)],
+         resources=[("Open space", "open_space", 5, "half_day", {}),
+                    ("Bureau fermé", "private_office", 1, "half_day",
+                     {"requires_approval": False, "capacity": 2})]),
+    dict(slug="lans", name="Coworking de Lans-en-Vercors", address="Rue du Lycée Polonais",
+         postcode="38250", city="Lans-en-Vercors", insee_code="38205", latitude="45.128000",
+         longitude="5.589000", wifi_mbps=50, step_free_access=True, has_bike_parking=True,
+         description="3 postes dans l'ancienne école, au calme.",
+         hours=[(d, "09:00", "17:00") for d in (1, 2, 3)],
+         resources=[("Open space", "open_space", 3, "day", {})]),
+]
+
+GERS_SITES = [
+    dict(slug="auch", name="Télécentre d'Auch", address="Rue de la République", postcode="32000",
+         city="Auch", insee_code="32013", latitude="43.646500", longitude="0.586000",
+         wifi_mbps=200, has_printer=True, has_visio=True, description="Télécentre de démonstration.",
+         hours=[(d, "09:00", "18:00") for d in range(5)],
+         resources=[("Open space", "open_space", 6, "half_day", {}),
+                    ("Bureau 1", "private_office", 1, "half_day", {})]),
+]
+
+
+def _t(text):
+    return dt.time.fromisoformat(text)
+
+
+class Command(BaseCommand):
+    help = "Charge les réseaux de démonstration (Vercors et Gers), personnes inventées."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true",
+                            help="Supprime d'abord les réseaux de démonstration existants.")
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, reset=False, seed=42, **options):
+        if reset:
+            Network.objects.filter(slug__in=["vercors", "gers"]).delete()
+            User.objects.filter(email__endswith="@demo.maillage.test").delete()
+        if Network.objects.filter(slug="vercors").exists():
+            self.stdout.write("Les données de démonstration sont déjà chargées.")
+            self._print_logins()
+            return
+        rng = random.Random(seed)
+        with transaction.atomic():
+            vercors = self._network("vercors", "Uto-Pic – tiers-lieux du Vercors",
+                                    "Trois tiers-lieux de la communauté de communes du Massif du "
+                                    "Vercors : travaillez à 10 minutes de chez vous.",
+                                    VERCORS_SITES)
+            gers = self._network("gers", "Télécentres du Gers (démo)",
+                                 "Un second réseau, pour montrer qu'une installation en sert "
+                                 "plusieurs.", GERS_SITES)
+            people = self._people(vercors, gers, rng)
+        self._bookings(vercors, people, rng)
+        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self._print_logins()
+
+    def _network(self, slug, name, description, sites):
+        network = Network.objects.create(
+            slug=slug, name=name, description=description,
+            legal_name=f"Association {name} (démonstration)", legal_form="Association loi 1901",
+            email=f"contact-{slug}@demo.maillage.test")
+        today = timezone.localdate()
+        for spec in sites:
+            spec = dict(spec)
+            hours, resources = spec.pop("hours"), spec.pop("resources")
+            site = Site.objects.create(network=network, **spec)
+            for weekday, opens, closes in hours:
+                OpeningHours.objects.create(network=network, site=site, weekday=weekday,
+                                            opens=_t(opens), closes=_t(closes))
+            for rname, kind, seats, unit, rules in resources:
+                Resource.objects.create(network=network, site=site, name=rname, kind=kind,
+                                        seats=seats, booking_unit=unit, **rules)
+            christmas = dt.date(today.year, 12, 24)
+            OpeningException.objects.create(network=network, site=site, start_date=christmas,
+                                            end_date=christmas + dt.timedelta(days=8),
+                                            reason="fermeture des fêtes")
+        return network
+
+    def _user(self, email, first, last):
+        if not hasattr(self, "_password_hash"):
+            self._password_hash = make_password(DEMO_PASSWORD)  # hash once, not per person
+        user = User.objects.create(email=email, password=self._password_hash, first_name=first,
+                                   last_name=last)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    def _people(self, vercors, gers, rng):
+        orgs = [Organisation.objects.create(network=vercors, name=n) for n in (
+            "Scierie du Plateau (démo)", "Bureau d'études Cimes (démo)",
+            "Mutuelle des Alpes (démo)", "Agence Quatre Montagnes (démo)")]
+        coordinator = self._member(vercors, "coordination@demo.maillage.test", "Claire",
+                                   "Coordination", MemberStatus.PUBLIC_AGENT)
+        grant_role(coordinator, RoleKind.COORDINATOR, actor=None)
+        concierge = self._member(vercors, "accueil.autrans@demo.maillage.test", "Marc",
+                                 "Accueil", MemberStatus.FREELANCER)
+        grant_role(concierge, RoleKind.CONCIERGE, site=vercors.sites.get(slug="autrans"),
+                   actor=None)
+        members = [self._member(vercors, "membre@demo.maillage.test", "Camille", "Démo",
+                                MemberStatus.EMPLOYEE, organisation=orgs[0])]
+        statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
+        for i in range(39):
+            first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
+            status = rng.choice(statuses)
+            members.append(self._member(
+                vercors, f"{first.lower()}.{last.lower()}{i}@demo.maillage.test"
+                .replace("é", "e").replace("è", "e").replace("ï", "i").replace("ë", "e"),
+                first, last, status,
+                organisation=rng.choice(orgs) if status == MemberStatus.EMPLOYEE else None))
+        gers_staff = self._member(gers, "accueil.auch@demo.maillage.test", "Sam", "Accueil",
+                                  MemberStatus.FREELANCER)
+        grant_role(gers_staff, RoleKind.CONCIERGE, site=gers.sites.get(slug="auch"), actor=None)
+        return members
+
+    def _member(self, network, email, first, last, status, organisation=None) -> Member:
+        user = self._user(email, first, last)
+        member = join_network(user, network, actor=user)
+        commune, insee = COMMUNES[sum(map(ord, email)) % len(COMMUNES)]
+        update_profile(member, actor=user, status=status, organisation=organisation,
+                       home_commune=commune, home_insee=insee)
+        return member
+
+    def _bookings(self, network, members, rng):
+        """Three weeks back and three weeks ahead, booked as members would have."""
+        today = timezone.localdate(timezone=network.tz)
+        resources = list(Resource.objects.filter(network=network).select_related("site",
+                                                                                  "network"))
+        schedules = {r.site_id: SiteSchedule(r.site) for r in resources}
+        now = timezone.now()
+        for offset in range(-21, 22):
+            day = today + dt.timedelta(days=offset)
+            for resource in resources:
+                schedule = schedules[resource.site_id]
+                if not schedule.day(day).is_open:
+                    continue
+                attempts = resource.seats + 2 if resource.is_pooled else 2
+                for _ in range(attempts):
+                    if rng.random() < 0.45:
+                        continue
+                    member = rng.choice(members)
+                    try:
+                        if resource.booking_unit == "hour":
+                            hour = rng.choice([9, 10, 11, 14, 15, 16])
+                            start, end = span_for(schedule, day, start_time=dt.time(hour),
+                                                  end_time=dt.time(hour + 1))
+                        else:
+                            slot = ("day" if resource.booking_unit == "day"
+                                    else rng.choice(["morning", "afternoon", "day"]))
+                            start, end = span_for(schedule, day, slot=slot)
+                        booked_at = min(now, start - dt.timedelta(days=rng.randint(1, 10)))
+                        booking = book_resource(
+                            member, resource, start=start, end=end, actor=member.user,
+                            now=booked_at, source=BookingSource.IMPORT, notify=False,
+                            schedule=schedule)
+                    except BookingError:
+                        continue
+                    if booking.end < now:
+                        status = (BookingStatus.NO_SHOW if rng.random() < 0.08
+                                  else BookingStatus.COMPLETED)
+                        set_booking_status(booking, status, actor=None)
+
+    def _print_logins(self):
+        self.stdout.write(
+            "\nComptes de démonstration (mot de passe pour tous : "
+            f"{DEMO_PASSWORD}) :\n"
+            "  coordination du réseau Vercors : coordination@demo.maillage.test\n"
+            "  accueil du lieu d'Autrans       : accueil.autrans@demo.maillage.test\n"
+            "  membre                          : membre@demo.maillage.test\n"
+            "  accueil du réseau Gers          : accueil.auch@demo.maillage.test\n")
