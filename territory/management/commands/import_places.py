@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from territory.importers import ANCT_2019_CREDIT, ImportFailed, import_anct_places
+
+
+class Command(BaseCommand):
+    help = ("Importe des tiers-lieux depuis un fichier au format de la base ANCT 2019 "
+            f"({ANCT_2019_CREDIT}). Rien n'est enregistré si une ligne est invalide.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--source", default="anct-2019")
+        parser.add_argument("--credit", default=ANCT_2019_CREDIT)
+
+    def handle(self, *args, **options):
+        try:
+            report = import_anct_places(options["file"], source=options["source"],
+                                        credit=options["credit"])
+        except ImportFailed as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            raise CommandError(f"{len(exc.errors)} ligne(s) invalide(s) : rien n'a été "
+                               "enregistré.") from exc
+        self.stdout.write(str(report))

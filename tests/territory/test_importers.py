@@ -1,0 +1,156 @@
+"""Communes reference data and open-file importers."""
+
+import csv
+import gzip
+import io
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from territory.importers import ANCT_2019_CREDIT, SHIPPED_COMMUNES
+from territory.models import Commune, ExternalPlace
+
+FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
+VERCORS = {"38021": "Autrans", "38548": "Villard-de-Lans", "38205": "Lans-en-Vercors",
+           "38433": "Saint-Nizier-du-Moucherotte", "38225": "Autrans-Méaudre en Vercors"}
+
+
+def shipped_rows():
+    with gzip.open(SHIPPED_COMMUNES, "rt", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return shipped_rows()
+
+
+def test_shipped_dataset_is_complete_and_small(rows):
+    assert SHIPPED_COMMUNES.stat().st_size < 3_000_000
+    current = [r for r in rows if r["kind"] == "commune"]
+    assert len(current) > 34_000
+    assert len({r["insee_code"] for r in rows}) == len(rows)
+    paris = next(r for r in rows if r["insee_code"] == "75056")
+    assert int(paris["population"]) > 2_000_000 and "75001" in paris["postcodes"].split()
+    for code, name in VERCORS.items():
+        row = next(r for r in rows if r["insee_code"] == code)
+        assert row["name"] == name
+        assert row["latitude"] and row["longitude"], code
+        assert row["epci_name"] == "CC du Massif du Vercors"
+    autrans = next(r for r in rows if r["insee_code"] == "38021")
+    assert (autrans["kind"], autrans["parent_code"]) == ("delegated", "38225")
+    # Every coordinate is in France (metropolitan bounding box or an overseas department).
+    for r in rows:
+        if r["latitude"] and r["department"] < "97":
+            assert 41.0 < float(r["latitude"]) < 51.2 and -5.3 < float(r["longitude"]) < 9.7
+
+
+def test_communes_without_coordinates_are_reported_not_invented(rows):
+    with gzip.open(SHIPPED_COMMUNES.parent / "missing_coordinates.csv.gz", "rt") as fh:
+        missing = {r["insee_code"] for r in csv.DictReader(fh)}
+    without = {r["insee_code"] for r in rows if not r["latitude"]}
+    assert missing == without
+    assert "38153" in missing  # Engins (422 inhabitants) is not in GeoNames' 500+ extract
+
+
+@pytest.mark.django_db
+def test_load_communes_is_idempotent_and_keeps_official_coordinates(rows):
+    out = io.StringIO()
+    call_command("load_communes", stdout=out)
+    assert Commune.objects.count() == len(rows)
+    assert f"{len(rows)} créé(s)" in out.getvalue()
+    villard = Commune.objects.get(insee_code="38548")
+    assert villard.search_name == "villard de lans" and villard.population == 4328
+    Commune.objects.filter(insee_code="38153").update(latitude=45.2, longitude=5.6,
+                                                      coordinates_source="ign", mountain=True)
+    out = io.StringIO()
+    call_command("load_communes", stdout=out)
+    assert "0 créé(s)" in out.getvalue()
+    assert Commune.objects.count() == len(rows)
+    engins = Commune.objects.get(insee_code="38153")
+    assert (engins.latitude, engins.longitude, engins.mountain) == (45.2, 5.6, True)
+
+
+def make_communes():
+    for code, name, pop in [("38548", "Villard-de-Lans", 4328), ("38153", "Engins", 422),
+                            ("2A004", "Ajaccio", 70000)]:
+        Commune.objects.create(insee_code=code, name=name, population=pop, department=code[:2])
+
+
+@pytest.mark.django_db
+def test_import_insee_populations_latin1_semicolons(tmp_path):
+    make_communes()
+    path = write(tmp_path, "pop.csv", "CODGEO;LIBGEO;PMUN\n38548;Villard-de-Lans;4 400\n"
+                 "38153;Engins;430\n", encoding="latin-1")
+    out = io.StringIO()
+    call_command("import_communes", str(path), stdout=out)
+    assert "2 mis à jour" in out.getvalue()
+    assert Commune.objects.get(insee_code="38548").population == 4400
+
+
+@pytest.mark.django_db
+def test_import_ign_centroids_and_mountain_list(tmp_path):
+    make_communes()
+    path = write(tmp_path, "centroids.csv",
+                 "INSEE_COM,NOM,latitude,longitude\n38153,Engins,45.1953,5.6214\n"
+                 "2A004,Ajaccio,41.9267,8.7369\n")
+    call_command("import_communes", str(path), stdout=io.StringIO())
+    engins = Commune.objects.get(insee_code="38153")
+    assert (engins.latitude, engins.longitude, engins.coordinates_source) == (
+        45.1953, 5.6214, "ign")
+    path = write(tmp_path, "montagne.csv", "COM;montagne\n38153;M\n2A004;non\n")
+    call_command("import_communes", str(path), stdout=io.StringIO())
+    assert Commune.objects.get(insee_code="38153").mountain is True
+    assert Commune.objects.get(insee_code="2A004").mountain is False
+
+
+@pytest.mark.django_db
+def test_import_reports_each_bad_line_and_writes_nothing(tmp_path):
+    make_communes()
+    path = write(tmp_path, "bad.csv", "COM,PMUN\n38548,5000\n3854,12\n99999,3\n38153,beaucoup\n"
+                 "38548,1\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="4 ligne"):
+        call_command("import_communes", str(path), stdout=io.StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    assert [line.split(" :")[0] for line in lines] == ["Ligne 3", "Ligne 4", "Ligne 5",
+                                                         "Ligne 6"]
+    assert "99999 inconnue" in lines[1]
+    assert Commune.objects.get(insee_code="38548").population == 4328  # nothing partial
+
+
+@pytest.mark.django_db
+def test_import_rejects_unknown_header(tmp_path):
+    path = write(tmp_path, "x.csv", "foo,bar\n1,2\n")
+    with pytest.raises(CommandError):
+        call_command("import_communes", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_import_anct_places_is_idempotent_and_credited(tmp_path):
+    path = tmp_path / "tl.csv"
+    shutil.copy(FIXTURES / "anct_sample.csv", path)
+    call_command("import_places", str(path), stdout=io.StringIO())
+    call_command("import_places", str(path), stdout=io.StringIO())
+    assert ExternalPlace.objects.count() == 4
+    place = ExternalPlace.objects.get(source_id="4")
+    assert place.insee_code == "38185" and place.credit == ANCT_2019_CREDIT
+    assert (place.latitude, place.longitude) == (45.18532, 5.731603)
+
+
+@pytest.mark.django_db
+def test_import_anct_places_bad_line(tmp_path):
+    text = (FIXTURES / "anct_sample.csv").read_text().replace("47.245935", "quatre-vingt")
+    path = write(tmp_path, "tl.csv", text)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_places", str(path), stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().startswith("Ligne 2 : coordonnées invalides")
+    assert ExternalPlace.objects.count() == 0
