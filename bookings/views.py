@@ -127,8 +127,8 @@ def _own_booking(ctx, pk) -> Booking:
         pk=pk, network=ctx.network, member=ctx.member)
 
 
-@require_POST
 @network_view()
+@require_POST
 def cancel(request, booking_id):
     ctx = request.ctx
     booking = _own_booking(ctx, booking_id)
@@ -149,8 +149,8 @@ def booking_ics_view(request, booking_id):
     return response
 
 
-@require_POST
 @network_view()
+@require_POST
 def reset_calendar_token(request):
     from members.models import new_calendar_token
 

@@ -1,0 +1,144 @@
+"""Walk every URL of the project as people who must not see network A's data.
+
+The walk reads the URL resolver, so a URL added tomorrow is walked tomorrow: if it takes a
+parameter this file does not know, the test fails and asks for a filler (an object of
+network A), rather than silently skipping it.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bookings.services import book_resource
+from members.models import Role
+from places.models import OpeningException, ResourceBlock
+from tests import factories as f
+from tests.conftest import NOW, local
+
+# URLs anybody may open, with the reason.
+PUBLIC = {
+    "home": "entry page, lists only the visitor's networks and open ones",
+    "set_language": "language switch",
+    "join_network": "an open network accepts requests to join (closed ones give 404, tested)",
+    "openapi-json": "the API's description (no data)",
+    "openapi-view": "the API's documentation page (no data)",
+    "calendar_feed": "capability URL: the secret token is the credential (walked with a wrong "
+                     "token below, which must 404)",
+}
+PUBLIC_PREFIXES = ("comptes/",)  # allauth: log in, sign up, password reset
+ADMIN_PREFIX = "admin/"
+
+
+def _walk(resolver, prefix=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def all_patterns():
+    return list(_walk(get_resolver()))
+
+
+@pytest.fixture
+def fillers(world):
+    """One object of network A for each kind of URL parameter."""
+    day = dt.date(2026, 11, 24)
+    booking = book_resource(world.member, world.desks, start=local(day, 9), end=local(day, 13),
+                            actor=world.member.user, now=NOW)
+    block = ResourceBlock.objects.create(network=world.network, resource=world.room,
+                                         start=local(day, 9), end=local(day, 10), reason="x")
+    exception = OpeningException.objects.create(network=world.network, site=world.site,
+                                                start_date=day, end_date=day)
+    organisation = f.make_organisation(world.network)
+    role = Role.objects.filter(member=world.concierge).first()
+    return {
+        "network_slug": world.network.slug,
+        "slug": world.network.slug,
+        "site_slug": world.site.slug,
+        "site_id": world.site.pk,
+        "resource_id": world.desks.pk,
+        "booking_id": booking.pk,
+        "block_id": block.pk,
+        "exception_id": exception.pk,
+        "member_id": world.member.pk,
+        "organisation_id": organisation.pk,
+        "role_id": role.pk,
+        "token": "not-the-right-token",
+    }
+
+
+def _build(route: str, fillers) -> str:
+    import re
+
+    def sub(match):
+        name = match.group(2)
+        if name not in fillers:
+            raise AssertionError(
+                f"URL {route!r} takes <{name}>: add a network-A object for it to `fillers` in "
+                f"{__file__}")
+        return str(fillers[name])
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+    path = re.sub(r"\{(\w+)\}", lambda m: str(fillers[m.group(1)]), path)  # ninja routes
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def _network_urls(fillers):
+    urls = []
+    for route, pattern in all_patterns():
+        name = pattern.name
+        if name in PUBLIC or route.startswith(PUBLIC_PREFIXES) or route.startswith(ADMIN_PREFIX):
+            continue
+        if "<path:" in route or "(?P<" in route:
+            continue  # static files / ninja docs assets with regex catch-alls: no network data
+        urls.append((name, _build(route, fillers)))
+    return urls
+
+
+@pytest.mark.parametrize("persona", ["outsider", "concierge_b"])
+def test_no_url_of_network_a_opens_for_others(client, world, fillers, persona):
+    user = world.outsider if persona == "outsider" else world.concierge_b.user
+    client.force_login(user)
+    urls = _network_urls(fillers)
+    assert len(urls) >= 10  # the walk really walks
+    leaks = []
+    for name, url in urls:
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            # 405 (wrong method) is decided before any lookup: it reveals nothing of network A.
+            if response.status_code not in (401, 403, 404, 405):
+                leaks.append((method.upper(), url, name, response.status_code))
+    assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_anonymous_visitors_are_sent_to_log_in_or_refused(client, world, fillers):
+    problems = []
+    for name, url in _network_urls(fillers):
+        response = client.get(url)
+        if response.status_code == 302:
+            if "/comptes/login/" not in response["Location"]:
+                problems.append((url, name, response["Location"]))
+        elif response.status_code not in (401, 403, 404, 405):
+            problems.append((url, name, response.status_code))
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_admin_is_only_for_platform_operators(client, world):
+    client.force_login(world.coordinator.user)  # a network coordinator is not a platform admin
+    response = client.get("/admin/bookings/booking/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_closed_network_cannot_be_joined(client, world):
+    world.network.open_registration = False
+    world.network.save()
+    client.force_login(world.outsider)
+    assert client.get(f"/r/{world.network.slug}/rejoindre/").status_code == 404
+
+
+def test_public_allow_list_names_exist():
+    names = {p.name for _, p in all_patterns()}
+    assert set(PUBLIC) <= names
