@@ -1,0 +1,21 @@
+"""API v1: personal-token access to a person's networks (see docs/api.md).
+
+Versioned as a package so a v2 can live beside it; each router holds one noun.
+"""
+
+from ninja import NinjaAPI
+
+from api.v1 import bookings, errors, sites
+from api.v1.auth import PersonalToken
+
+api = NinjaAPI(
+    title="maillage API",
+    version="1",
+    description="Réseaux de tiers-lieux : lieux, disponibilités et réservations. "
+                "Erreurs : {\"error\": {\"code\", \"message\", \"details\"}} (voir docs/api.md).",
+    urls_namespace="api-v1",
+    auth=PersonalToken(),
+)
+errors.install(api)
+api.add_router("", sites.router)
+api.add_router("", bookings.router)
