@@ -67,7 +67,8 @@ VERCORS_SITES = [
 GERS_SITES = [
     dict(slug="auch", name="Télécentre d'Auch", address="Rue de la République", postcode="32000",
          city="Auch", insee_code="32013", latitude="43.646500", longitude="0.586000",
-         wifi_mbps=200, has_printer=True, has_visio=True, description="Télécentre de démonstration.",
+         wifi_mbps=200, has_printer=True, has_visio=True,
+         description="Télécentre de démonstration.",
          hours=[(d, "09:00", "18:00") for d in range(5)],
          resources=[("Open space", "open_space", 6, "half_day", {}),
                     ("Bureau 1", "private_office", 1, "half_day", {})]),
