@@ -35,7 +35,8 @@ def _resource(network, pk) -> Resource:
 
 
 def _initial(request, resource) -> dict:
-    initial = {"repeat": "once", "seats": 1}
+    initial = {"repeat": "once", "seats": 1,
+               "date": timezone.localdate(timezone=resource.network.tz).isoformat()}
     for key in ("date", "slot", "start_time", "end_time"):
         if request.GET.get(key):
             initial[key] = request.GET[key]

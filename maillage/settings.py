@@ -164,9 +164,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "maillage <ne-pas-repondre@ma
 # (TASKS_URL=redis://host:6379/0), or "immediate" to run tasks inline (tests).
 TASKS_URL = env_str("TASKS_URL", f"sqlite:///{VAR_DIR / 'tasks.sqlite3'}")
 if TASKS_URL.startswith("sqlite:///"):
-    HUEY = {"huey_class": "huey.SqliteHuey", "name": "maillage", "filename": TASKS_URL[10:]}
+    HUEY = {"huey_class": "huey.SqliteHuey", "name": "maillage", "filename": TASKS_URL[10:],
+            "immediate": False}  # djhuey would otherwise run tasks inline whenever DEBUG
 elif TASKS_URL.startswith(("redis://", "rediss://")):
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "maillage", "url": TASKS_URL}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "maillage", "url": TASKS_URL,
+            "immediate": False}
 elif TASKS_URL == "immediate":
     HUEY = {"huey_class": "huey.MemoryHuey", "name": "maillage", "immediate": True}
 else:
