@@ -141,3 +141,27 @@ def test_my_bookings_query_count_does_not_grow(client, world, frozen,
     with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.content.decode().count('class="booking"') == 18
+
+
+@pytest.mark.parametrize("extra_bookings", [0, 20])
+def test_network_and_site_pages_query_count_is_bounded(client, world, frozen, extra_bookings,
+                                                       django_assert_max_num_queries):
+    from tests import factories as f
+
+    for i in range(extra_bookings):
+        member = f.make_member(world.network)
+        if i < 8:  # fill the 8-seat open space in the morning
+            start, end, resource = local(TUESDAY, 9), local(TUESDAY, 13), world.desks
+        else:  # and the room by half-hours from 09:00
+            start = local(TUESDAY, 9) + dt.timedelta(minutes=30 * (i - 8))
+            end, resource = start + dt.timedelta(minutes=30), world.room
+        book_resource(member, resource, start=start, end=end, actor=member.user, now=frozen)
+    client.force_login(world.member.user)
+    with django_assert_max_num_queries(14):
+        home = client.get(reverse("network_home", args=["vercors"]), {"date": "2026-11-24"})
+    with django_assert_max_num_queries(14):
+        site = client.get(reverse("site_detail", args=["vercors", "autrans"]),
+                          {"date": "2026-11-24"})
+    assert home.status_code == site.status_code == 200
+    morning = '<span class="full">0</span>' if extra_bookings else '<span class="free">8</span>'
+    assert morning in home.content.decode()
