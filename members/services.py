@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import audit
-from members.models import Member, Role, RoleKind
+from members.models import Member, Organisation, Role, RoleKind
 
 
 class MembershipError(Exception):
@@ -74,7 +74,31 @@ def grant_role(member: Member, kind: str, *, site=None, actor) -> Role:
 
 
 def revoke_role(role: Role, *, actor) -> None:
+    """Remove a staff role. Coordinators cannot remove their own coordination role, so a
+    network always keeps at least one coordinator."""
+    if (role.kind == RoleKind.COORDINATOR and actor is not None
+            and role.member.user_id == getattr(actor, "pk", None)):
+        raise MembershipError(_("Vous ne pouvez pas retirer votre propre rôle de coordination : "
+                                "demandez à une autre personne coordinatrice de le faire."))
     with transaction.atomic():
         audit.record(network=role.network, actor=actor, action="role.revoked", target=role,
                      data={"kind": role.kind, "member": role.member_id})
         role.delete()
+
+
+def create_organisation(network, *, name: str, actor, siret: str = "", billing_email: str = "",
+                        address: str = "") -> Organisation:
+    """Add an employer (or other organisation) to a network; names are unique per network."""
+    name = name.strip()
+    if not name:
+        raise MembershipError(_("Indiquez le nom de l'organisation."))
+    with transaction.atomic():
+        if Organisation.objects.filter(network=network, name__iexact=name).exists():
+            raise MembershipError(_("L'organisation « %(name)s » existe déjà dans ce réseau.")
+                                  % {"name": name})
+        organisation = Organisation.objects.create(network=network, name=name, siret=siret,
+                                                   billing_email=billing_email,
+                                                   address=address)
+        audit.record(network=network, actor=actor, action="organisation.created",
+                     target=organisation, data={"name": name})
+    return organisation

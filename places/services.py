@@ -90,7 +90,7 @@ RESOURCE_FIELDS = (
 )
 
 
-def _check_seats(kind: str, seats) -> int:
+def check_seats(kind: str, seats) -> int:
     """Only an open space is pooled; every other kind is booked whole (1 seat)."""
     if kind == ResourceKind.OPEN_SPACE:
         return seats if seats is not None else 1
@@ -119,7 +119,7 @@ def create_resource(site: Site, *, actor, **fields) -> Resource:
     kind = fields.get("kind")
     if kind not in ResourceKind.values:
         raise ValidationError({"kind": _("Choisissez un type de ressource.")})
-    fields["seats"] = _check_seats(kind, fields.get("seats"))
+    fields["seats"] = check_seats(kind, fields.get("seats"))
     resource = Resource(network_id=site.network_id, site=site, **fields)
     _check_resource(resource)
     with transaction.atomic():
@@ -138,7 +138,7 @@ def update_resource(resource: Resource, *, actor, now: dt.datetime, **fields) ->
     kind = fields.get("kind", resource.kind)
     if kind not in ResourceKind.values:
         raise ValidationError({"kind": _("Choisissez un type de ressource.")})
-    fields["seats"] = _check_seats(kind, fields.get("seats", resource.seats))
+    fields["seats"] = check_seats(kind, fields.get("seats", resource.seats))
     pooled_now = resource.kind == ResourceKind.OPEN_SPACE
     if (kind == ResourceKind.OPEN_SPACE) != pooled_now and Booking.objects.filter(
             resource=resource, status__in=OCCUPYING_STATUSES, end__gt=now).exists():
