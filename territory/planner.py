@@ -1,0 +1,489 @@
+"""Where to open the next places: maximal covering and set covering, with proven bounds.
+
+Pure functions on arrays (no Django): demand points with weights (population), candidate sites,
+existing places, a travel-time router. Every plan states its coverage and a proven bound, and
+is called "optimal" only when the bound proves it (never because a solver stopped on time).
+
+Method: sparse coverage matrix (territory.coverage), lazy greedy (CELF) then best-improvement
+swaps for a good plan fast; bounds from the greedy "online" bound (Minoux), the LP relaxation and
+the HiGHS MIP warm-started with the greedy plan under a time limit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.spatial import cKDTree
+
+from territory.coverage import (
+    CoverageMatrix,
+    Points,
+    conflicts,
+    coverage_matrix,
+    nearest_minutes,
+)
+from territory.solver import solve
+from territory.travel import OfflineRouter
+
+# Above this many (candidate, demand) pairs "auto" skips the exact MIP and keeps the greedy
+# plan with its bounds (the LP bound is still computed when it fits).
+MIP_MAX_PAIRS = 1_500_000
+LP_MAX_PAIRS = 4_000_000
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %".replace(".", ",")
+
+
+def people(x: float) -> str:
+    return f"{round(x):,}".replace(",", " ")
+
+
+@dataclass
+class Plan:
+    kind: str  # "max_coverage" or "min_places"
+    minutes: float
+    chosen: list[int]  # indices into the candidates
+    total_population: float
+    existing_population: float  # already within T of an existing place
+    covered_population: float  # with the chosen places
+    upper_bound: float  # proven bound on the population coverable (max_coverage)
+    min_places_bound: int = 0  # proven lower bound on the number of places (min_places)
+    status: str = "feasible"  # "optimal", "feasible", "infeasible"
+    message: str = ""
+    solver: str = ""
+    elapsed: float = 0.0
+    eligible_candidates: int = 0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def share(self) -> float:
+        return self.covered_population / self.total_population if self.total_population else 0.0
+
+    @property
+    def existing_share(self) -> float:
+        return self.existing_population / self.total_population if self.total_population else 0.0
+
+    @property
+    def bound_share(self) -> float:
+        return self.upper_bound / self.total_population if self.total_population else 0.0
+
+    @property
+    def gap(self) -> float:
+        """Relative distance to the bound on new coverage (0 when proven optimal)."""
+        if self.kind == "min_places":
+            n = len(self.chosen)
+            return (n - self.min_places_bound) / n if n else 0.0
+        new_bound = self.upper_bound - self.existing_population
+        new = self.covered_population - self.existing_population
+        return max(0.0, (new_bound - new) / new_bound) if new_bound > 0 else 0.0
+
+    @property
+    def ratio(self) -> float:
+        """Share of the best possible coverage this plan reaches, at least."""
+        return self.covered_population / self.upper_bound if self.upper_bound else 1.0
+
+
+@dataclass
+class Problem:
+    demand: Points
+    weights: np.ndarray
+    candidates: Points
+    minutes: float
+    router: object
+    eligible: np.ndarray  # indices into candidates
+    cover: CoverageMatrix  # eligible candidates × demand
+    residual: np.ndarray  # weights of demand not yet covered by existing places
+    existing_covered: np.ndarray
+    conflict_matrix: sparse.csr_matrix  # eligible × eligible, symmetric
+    removed: dict
+
+    @property
+    def total(self) -> float:
+        return float(self.weights.sum())
+
+    @property
+    def existing_population(self) -> float:
+        return float(self.weights[self.existing_covered].sum())
+
+
+def prepare(demand: Points, weights, candidates: Points, existing: Points | None = None, *,
+            minutes: float, router=None, allowed=None, catchment_minutes: float | None = None,
+            min_catchment: float = 0.0, min_minutes_between: float = 0.0) -> Problem:
+    """Apply the user's constraints to the candidates and build the coverage matrix.
+
+    - `allowed`: bool mask over candidates (restriction to some communes, to communes of at
+      least N inhabitants, excluded communes removed — see candidate_mask()).
+    - `min_catchment` inhabitants within `catchment_minutes` (T2) of a candidate.
+    - `min_minutes_between`: no two places (new or existing) closer than that.
+    """
+    router = router or OfflineRouter()
+    weights = np.asarray(weights, float)
+    existing = existing if existing is not None else Points([], [])
+    n_cand = len(candidates)
+    mask = np.ones(n_cand, bool) if allowed is None else np.asarray(allowed, bool).copy()
+    removed = {"not_allowed": int((~mask).sum()), "small_catchment": 0, "near_existing": 0}
+    tree = cKDTree(demand.xyz()) if len(demand) else None
+    if min_catchment > 0:
+        idx = np.flatnonzero(mask)
+        t2 = catchment_minutes if catchment_minutes is not None else minutes
+        c2 = coverage_matrix(candidates.subset(idx), demand, t2, router, tree)
+        catchment = c2.matrix.astype(np.float64) @ weights
+        small = idx[catchment < min_catchment - 1e-9]
+        mask[small] = False
+        removed["small_catchment"] = len(small)
+    if min_minutes_between > 0 and len(existing):
+        idx = np.flatnonzero(mask)
+        rows, _ = conflicts(candidates.subset(idx), min_minutes_between, router, existing)
+        near = np.unique(idx[rows])
+        mask[near] = False
+        removed["near_existing"] = len(near)
+    eligible = np.flatnonzero(mask)
+    cover = coverage_matrix(candidates.subset(eligible), demand, minutes, router, tree)
+    existing_cover = coverage_matrix(existing, demand, minutes, router, tree)
+    existing_covered = np.asarray(existing_cover.matrix.sum(axis=0)).ravel() > 0
+    residual = np.where(existing_covered, 0.0, weights)
+    m = len(eligible)
+    if min_minutes_between > 0 and m:
+        a, b = conflicts(candidates.subset(eligible), min_minutes_between, router)
+        data = np.ones(2 * len(a), bool)
+        conflict = sparse.csr_matrix((data, (np.r_[a, b], np.r_[b, a])), shape=(m, m))
+    else:
+        conflict = sparse.csr_matrix((m, m), dtype=bool)
+    return Problem(demand, weights, candidates, minutes, router, eligible, cover, residual,
+                   existing_covered, conflict, removed)
+
+
+def candidate_mask(n: int, *, population=None, min_population: float = 0, only=None,
+                   excluded=None, codes=None) -> np.ndarray:
+    """Bool mask over n candidates: population ≥ min_population, code in `only` (if given),
+    code not in `excluded`."""
+    mask = np.ones(n, bool)
+    if min_population and population is not None:
+        mask &= np.asarray(population, float) >= min_population
+    if codes is not None:
+        codes = np.asarray(codes)
+        if only:
+            mask &= np.isin(codes, list(only))
+        if excluded:
+            mask &= ~np.isin(codes, list(excluded))
+    return mask
+
+
+# -- heuristics --------------------------------------------------------------------------------
+
+
+def _row(matrix: sparse.csr_matrix, i: int) -> np.ndarray:
+    return matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]
+
+
+def greedy(problem: Problem, k: int, *, stop_at: float | None = None) -> list[int]:
+    """Lazy greedy (CELF): take the candidate with the largest new coverage, skipping those in
+    conflict with a chosen one, until k places or `stop_at` residual population is covered."""
+    c = problem.cover.matrix
+    uncovered = problem.residual.copy()
+    gains = c.astype(np.float64) @ uncovered
+    heap = [(-g, int(i)) for i, g in enumerate(gains) if g > 0]
+    heapq.heapify(heap)
+    forbidden = np.zeros(c.shape[0], bool)
+    chosen, covered = [], 0.0
+    while heap and len(chosen) < k:
+        if stop_at is not None and covered >= stop_at - 1e-9:
+            break
+        neg, i = heapq.heappop(heap)
+        if forbidden[i]:
+            continue
+        fresh = float(uncovered[_row(c, i)].sum())
+        if fresh <= 0:
+            continue
+        if fresh < -neg - 1e-9:
+            heapq.heappush(heap, (-fresh, i))
+            continue
+        chosen.append(i)
+        covered += fresh
+        uncovered[_row(c, i)] = 0.0
+        forbidden[i] = True
+        forbidden[_row(problem.conflict_matrix, i)] = True
+    return chosen
+
+
+def covered_by(problem: Problem, chosen) -> float:
+    if not len(chosen):
+        return 0.0
+    cols = np.unique(problem.cover.matrix[list(chosen)].indices)
+    return float(problem.residual[cols].sum())
+
+
+def swap_improve(problem: Problem, chosen: list[int], *, deadline: float) -> list[int]:
+    """Best-improvement swaps (remove one chosen place, add another) until none improves."""
+    c = problem.cover.matrix
+    cf = c.astype(np.float64)
+    w = problem.residual
+    chosen = list(chosen)
+    if not chosen:
+        return chosen
+    count = np.asarray(c[chosen].sum(axis=0)).ravel()
+    conflict = problem.conflict_matrix.astype(np.int32)
+    conflict_count = np.asarray(conflict[chosen].sum(axis=0)).ravel() if chosen else None
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for pos, i in enumerate(list(chosen)):
+            cols = _row(c, i)
+            only_i = cols[count[cols] == 1]
+            loss = float(w[only_i].sum())
+            value = w * (count == 0)
+            value[only_i] = w[only_i]
+            gains = cf @ value
+            blocked = conflict_count - np.asarray(conflict[i].todense()).ravel() > 0
+            blocked[chosen] = True
+            gains[blocked] = -np.inf
+            j = int(np.argmax(gains))
+            if gains[j] - loss > 1e-9:
+                count[cols] -= 1
+                count[_row(c, j)] += 1
+                conflict_count += (np.asarray(conflict[j].todense()).ravel()
+                                   - np.asarray(conflict[i].todense()).ravel())
+                chosen[pos] = j
+                improved = True
+            if time.perf_counter() >= deadline:
+                break
+    return chosen
+
+
+def online_bound(problem: Problem, chosen, k: int) -> float:
+    """Minoux's bound: OPT ≤ f(S) + sum of the k largest marginal gains w.r.t. S (coverage is
+    submodular). Valid whatever S is, and ignores conflicts (a relaxation)."""
+    c = problem.cover.matrix
+    uncovered = problem.residual.copy()
+    if len(chosen):
+        uncovered[np.unique(c[list(chosen)].indices)] = 0.0
+    gains = np.sort(c.astype(np.float64) @ uncovered)[::-1]
+    return covered_by(problem, chosen) + float(gains[:k].sum())
+
+
+# -- exact models ------------------------------------------------------------------------------
+
+
+def _covering_model(problem: Problem):
+    """Columns: x (eligible candidates) then y (coverable residual demand). Rows: y_d − Σx ≤ 0,
+    then conflicts x_i + x_j ≤ 1. Returns the matrix, bounds and the demand indices of y."""
+    c = problem.cover.matrix
+    m = c.shape[0]
+    coverable = np.flatnonzero((np.asarray(c.sum(axis=0)).ravel() > 0) & (problem.residual > 0))
+    ct = sparse.csr_matrix(c[:, coverable].T, dtype=np.float64)  # |D| × m
+    link = sparse.hstack([-ct, sparse.identity(len(coverable), format="csr")], format="csr")
+    upper = [np.zeros(len(coverable))]
+    blocks = [link]
+    pairs = sparse.triu(problem.conflict_matrix, k=1).tocoo()
+    if pairs.nnz:
+        rows = np.repeat(np.arange(pairs.nnz), 2)
+        cols = np.column_stack([pairs.row, pairs.col]).ravel()
+        blocks.append(sparse.csr_matrix((np.ones(len(cols)), (rows, cols)),
+                                        shape=(pairs.nnz, m + len(coverable))))
+        upper.append(np.ones(pairs.nnz))
+    return sparse.vstack(blocks, format="csr"), np.concatenate(upper), coverable
+
+
+def _start_vector(problem: Problem, chosen, coverable) -> np.ndarray:
+    m = problem.cover.matrix.shape[0]
+    x = np.zeros(m)
+    x[list(chosen)] = 1
+    y = np.zeros(len(coverable))
+    if len(chosen):
+        hit = np.zeros(problem.cover.matrix.shape[1], bool)
+        hit[np.unique(problem.cover.matrix[list(chosen)].indices)] = True
+        y = hit[coverable].astype(float)
+    return np.concatenate([x, y])
+
+
+def _integral(weights) -> bool:
+    return bool(np.all(np.equal(np.mod(weights, 1), 0)))
+
+
+# -- the two questions -------------------------------------------------------------------------
+
+
+def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
+                      method: str = "auto") -> Plan:
+    """Where to open k new places to maximise the population within T minutes.
+
+    method: "greedy" (heuristic + bounds), "mip" (always try the exact model) or "auto" (MIP
+    when the instance is small enough to be proven in time)."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    pairs = problem.cover.matrix.nnz
+    base = problem.existing_population
+    chosen = greedy(problem, k)
+    chosen = swap_improve(problem, chosen, deadline=t0 + 0.3 * time_limit)
+    value = covered_by(problem, chosen)
+    bound = online_bound(problem, chosen, k)
+    solver = ["glouton + échanges"]
+    tol = 0.5 if _integral(problem.residual) else 1e-6 * max(1.0, bound)
+    use_lp = method == "mip" or (method == "auto" and pairs <= LP_MAX_PAIRS)
+    use_mip = method == "mip" or (method == "auto" and pairs <= MIP_MAX_PAIRS)
+    if bound - value > tol and (use_lp or use_mip) and pairs:
+        matrix, upper, coverable = _covering_model(problem)
+        m = problem.cover.matrix.shape[0]
+        budget = sparse.csr_matrix(np.r_[np.ones(m), np.zeros(len(coverable))][None, :])
+        matrix = sparse.vstack([matrix, budget], format="csr")
+        upper = np.r_[upper, k]
+        lower = np.full(len(upper), -np.inf)
+        cost = np.r_[np.zeros(m), problem.residual[coverable]]
+        if use_lp:
+            lp = solve(cost, matrix, lower, upper, time_limit=max(0.1, deadline -
+                                                                  time.perf_counter()))
+            if lp.status == "optimal":
+                bound = min(bound, lp.objective)
+                solver.append("borne LP")
+        if use_mip and bound - value > tol and time.perf_counter() < deadline:
+            integer = np.r_[np.ones(m, bool), np.zeros(len(coverable), bool)]
+            mip = solve(cost, matrix, lower, upper, integer_cols=integer,
+                        start=_start_vector(problem, chosen, coverable),
+                        time_limit=max(0.1, deadline - time.perf_counter()),
+                        abs_gap=tol if tol == 0.5 else 1e-6)
+            solver.append(f"MIP HiGHS ({'prouvé' if mip.status == 'optimal' else mip.status})")
+            if mip.x is not None:
+                picked = [int(i) for i in np.flatnonzero(mip.x[:m] > 0.5)]
+                mip_value = covered_by(problem, picked)
+                if mip_value > value + 1e-9:
+                    chosen, value = picked, mip_value
+            if mip.dual_bound is not None:
+                bound = min(bound, mip.dual_bound)
+    bound = max(bound, value)
+    proven = bound - value <= tol
+    plan = Plan("max_coverage", problem.minutes, [int(problem.eligible[i]) for i in chosen],
+                problem.total, base, base + value, base + bound,
+                status="optimal" if proven else "feasible", solver=", ".join(solver),
+                elapsed=time.perf_counter() - t0, eligible_candidates=len(problem.eligible),
+                details={"removed_candidates": problem.removed, "pairs": pairs})
+    plan.message = _max_coverage_message(plan, k)
+    return plan
+
+
+def _max_coverage_message(plan: Plan, k: int) -> str:
+    n = len(plan.chosen)
+    text = (f"{n} nouveau{'x' if n > 1 else ''} lieu{'x' if n > 1 else ''} : "
+            f"{pct(plan.share)} de la population à {plan.minutes:g} min ou moins d'un lieu "
+            f"(aujourd'hui {pct(plan.existing_share)}).")
+    if plan.status == "optimal":
+        text += f" Plan optimal (prouvé) avec {k} lieu{'x' if k > 1 else ''} au plus."
+    else:
+        text += (f" Ce plan atteint au moins {pct(plan.ratio)} de la meilleure couverture "
+                 f"possible avec {k} lieux (borne prouvée : {pct(plan.bound_share)}).")
+    if n < k:
+        text += (" Les contraintes ou la géographie ne permettent pas d'en placer "
+                 f"{k} utilement.")
+    return text
+
+
+def plan_min_places(problem: Problem, target_share: float, *, time_limit: float = 10.0,
+                    max_places: int | None = None, method: str = "auto",
+                    names=None) -> Plan:
+    """Fewest new places so that `target_share` of the population is within T minutes."""
+    t0 = time.perf_counter()
+    deadline = t0 + time_limit
+    c = problem.cover.matrix
+    total, base = problem.total, problem.existing_population
+    target = target_share * total
+    need = target - base
+    tol = 1e-6 * max(1.0, total)
+    m = c.shape[0]
+    common = dict(total_population=total, existing_population=base,
+                  eligible_candidates=len(problem.eligible),
+                  details={"removed_candidates": problem.removed, "pairs": c.nnz})
+    if need <= tol:
+        return Plan("min_places", problem.minutes, [], covered_population=base,
+                    upper_bound=total, status="optimal", elapsed=time.perf_counter() - t0,
+                    message=(f"Objectif déjà atteint : {pct(base / total if total else 1)} de "
+                             f"la population est à {problem.minutes:g} min ou moins d'un lieu."),
+                    solver="aucun calcul", **common)
+    coverable = (np.asarray(c.sum(axis=0)).ravel() > 0)
+    reachable = float(problem.residual[coverable].sum())
+    if reachable < need - tol:
+        return Plan("min_places", problem.minutes, [], covered_population=base,
+                    upper_bound=base + reachable, status="infeasible",
+                    elapsed=time.perf_counter() - t0, solver="analyse de couverture",
+                    message=_infeasible_message(problem, target_share, coverable, names),
+                    **common)
+    limit = max_places if max_places is not None else m
+    chosen = greedy(problem, limit, stop_at=need)
+    value = covered_by(problem, chosen)
+    if value < need - tol:
+        chosen = None  # conflicts blocked the greedy path
+    gains = np.sort(c.astype(np.float64) @ problem.residual)[::-1]
+    lower = int(np.searchsorted(np.cumsum(gains), need - tol) + 1)
+    solver = ["glouton"]
+    pairs = c.nnz
+    if (chosen is None or len(chosen) > lower) and (
+            method == "mip" or (method == "auto" and pairs <= MIP_MAX_PAIRS)):
+        matrix, upper, cov_idx = _covering_model(problem)
+        cover_row = sparse.csr_matrix(np.r_[np.zeros(m), problem.residual[cov_idx]][None, :])
+        matrix = sparse.vstack([matrix, cover_row], format="csr")
+        upper = np.r_[upper, np.inf]
+        low = np.r_[np.full(len(upper) - 1, -np.inf), need - tol]
+        cost = np.r_[np.ones(m), np.zeros(len(cov_idx))]
+        integer = np.r_[np.ones(m, bool), np.zeros(len(cov_idx), bool)]
+        start = _start_vector(problem, chosen, cov_idx) if chosen is not None else None
+        mip = solve(cost, matrix, low, upper, integer_cols=integer, maximize=False,
+                    start=start, time_limit=max(0.1, deadline - time.perf_counter()),
+                    abs_gap=0.5)
+        solver.append(f"MIP HiGHS ({'prouvé' if mip.status == 'optimal' else mip.status})")
+        if mip.status == "infeasible" and chosen is None:
+            return Plan("min_places", problem.minutes, [], covered_population=base,
+                        upper_bound=base + reachable, status="infeasible",
+                        elapsed=time.perf_counter() - t0, solver=", ".join(solver),
+                        message=("Objectif impossible avec la distance minimale demandée entre "
+                                 "deux lieux : réduisez-la ou l'objectif de couverture."),
+                        **common)
+        if mip.x is not None:
+            picked = [int(i) for i in np.flatnonzero(mip.x[:m] > 0.5)]
+            if covered_by(problem, picked) >= need - tol and (
+                    chosen is None or len(picked) < len(chosen)):
+                chosen = picked
+        if mip.dual_bound is not None:
+            lower = max(lower, math.ceil(mip.dual_bound - 1e-6))
+    if chosen is None:
+        return Plan("min_places", problem.minutes, [], covered_population=base,
+                    upper_bound=base + reachable, min_places_bound=lower, status="feasible",
+                    elapsed=time.perf_counter() - t0, solver=", ".join(solver),
+                    message=("Aucun plan trouvé dans le temps imparti avec ces contraintes ; "
+                             f"il faut au moins {lower} nouveaux lieux."), **common)
+    lower = min(lower, len(chosen))
+    plan = Plan("min_places", problem.minutes, [int(problem.eligible[i]) for i in chosen],
+                covered_population=base + covered_by(problem, chosen), upper_bound=total,
+                min_places_bound=lower,
+                status="optimal" if len(chosen) == lower else "feasible",
+                elapsed=time.perf_counter() - t0, solver=", ".join(solver), **common)
+    n = len(chosen)
+    plan.message = (f"{n} nouveau{'x' if n > 1 else ''} lieu{'x' if n > 1 else ''} pour "
+                    f"{pct(plan.share)} de la population à {problem.minutes:g} min ou moins "
+                    f"(objectif {pct(target_share)}).")
+    plan.message += (" Nombre minimal prouvé." if plan.status == "optimal" else
+                     f" Il en faut au moins {lower} (borne prouvée) ; ce plan n'est pas "
+                     "prouvé minimal.")
+    return plan
+
+
+def _infeasible_message(problem: Problem, target_share, coverable, names) -> str:
+    isolated = np.flatnonzero((problem.residual > 0) & ~coverable)
+    order = isolated[np.argsort(-problem.weights[isolated])]
+    pop = float(problem.weights[isolated].sum())
+    times, _ = nearest_minutes(problem.candidates.subset(problem.eligible),
+                               problem.demand.subset(order[:5]), problem.router)
+    examples = []
+    for d, t in zip(order[:5], times):
+        label = names[d] if names is not None else f"point {d}"
+        far = f"{t:.0f} min" if np.isfinite(t) else "aucun emplacement"
+        examples.append(f"{label} ({people(problem.weights[d])} hab., {far})")
+    n = len(isolated)
+    return (f"Couverture de {pct(target_share)} impossible à {problem.minutes:g} min : "
+            f"{n} commune{'s' if n > 1 else ''} ({people(pop)} habitants) "
+            f"{'sont' if n > 1 else 'est'} à plus de {problem.minutes:g} min de tout "
+            f"emplacement possible — {', '.join(examples)}. Élargissez le temps de trajet, "
+            "les communes candidates, ou visez un objectif plus bas.")

@@ -1,0 +1,224 @@
+"""Coverage and planning on hand-checked and brute-forced territories (no database)."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from territory.coverage import Points, conflicts, coverage_matrix, coverage_today, nearest_minutes
+from territory.planner import candidate_mask, plan_max_coverage, plan_min_places, prepare
+from territory.travel import EARTH_RADIUS_KM, OfflineRouter, TravelModel
+
+KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180
+# 1 km of straight line = 1 minute: easy to check by hand.
+ONE_KM_A_MINUTE = OfflineRouter(TravelModel(detour=1.0, speed_kmh=60, short_speed_kmh=60,
+                                            short_trip_km=1))
+
+
+def line(km, mountain=None):
+    """Points on the meridian 5° E, `km` kilometres north of 45° N."""
+    km = np.asarray(km, float)
+    return Points(45 + km / KM_PER_DEG, np.full(len(km), 5.0), mountain)
+
+
+# A hand-checked valley: positions in km along the road and populations.
+NAMES = ["A", "B", "C", "D", "E", "F"]
+KM = [0, 6, 15, 24, 42, 100]
+POP = np.array([1000, 500, 2000, 300, 800, 50])
+DEMAND = line(KM)
+
+
+def valley(existing_km=(0,), **kw):
+    kw.setdefault("minutes", 10)
+    return prepare(DEMAND, POP, DEMAND, line(list(existing_km)), router=ONE_KM_A_MINUTE, **kw)
+
+
+def test_coverage_today_hand_checked():
+    places = line([0, 15])
+    cover = coverage_matrix(places, DEMAND, 10, ONE_KM_A_MINUTE)
+    assert cover.matrix.toarray().astype(int).tolist() == [[1, 1, 0, 0, 0, 0],
+                                                           [0, 1, 1, 1, 0, 0]]
+    np.testing.assert_allclose(cover.minutes, [0, 6, 9, 0, 9], atol=1e-6)
+    today = coverage_today(cover, POP)
+    assert (today.total_population, today.covered_population) == (4650, 3800)
+    assert today.share == pytest.approx(3800 / 4650)
+    assert today.catchment.tolist() == [1500, 2800]
+    assert today.exclusive.tolist() == [1000, 2300]
+    assert today.overlaps == [(0, 1, 500.0)]
+    minutes, nearest = nearest_minutes(places, DEMAND, ONE_KM_A_MINUTE)
+    np.testing.assert_allclose(minutes, [0, 6, 0, 9, 27, 85], atol=1e-6)
+    assert nearest.tolist() == [0, 0, 1, 1, 1, 1]
+
+
+def test_demand_point_exactly_at_t_is_covered():
+    model = TravelModel()  # the default model, with its short-trip ramp
+    for minutes in (10.0, 20.0):
+        edge = model.max_km(minutes)
+        demand = line([edge, edge * (1 + 1e-6)])
+        cover = coverage_matrix(line([0]), demand, minutes, OfflineRouter(model))
+        assert cover.matrix.toarray().tolist() == [[True, False]]
+
+
+def test_max_coverage_hand_checked():
+    plan = plan_max_coverage(valley(), 1)
+    assert [NAMES[i] for i in plan.chosen] == ["C"]  # reaches B, C and D
+    assert (plan.existing_population, plan.covered_population) == (1500, 3800)
+    assert plan.status == "optimal" and plan.upper_bound == 3800 and plan.gap == 0
+    assert "Plan optimal (prouvé)" in plan.message
+    plan = plan_max_coverage(valley(), 2)
+    assert sorted(NAMES[i] for i in plan.chosen) == ["C", "E"]
+    assert plan.covered_population == 4600
+
+
+def test_set_covering_hand_checked():
+    plan = plan_min_places(valley(), 1.0)
+    assert sorted(NAMES[i] for i in plan.chosen) == ["C", "E", "F"]
+    assert plan.status == "optimal" and plan.min_places_bound == 3
+    assert plan.covered_population == 4650
+    plan = plan_min_places(valley(), 0.8)  # 3,720 people: C alone brings 3,800
+    assert [NAMES[i] for i in plan.chosen] == ["C"] and plan.status == "optimal"
+    plan = plan_min_places(valley(), 0.3)
+    assert plan.chosen == [] and "déjà atteint" in plan.message
+
+
+def test_isolated_commune_makes_full_coverage_infeasible():
+    # Candidates of at least 100 inhabitants: nobody can open a place near F (50 inhabitants,
+    # 58 min from E).
+    mask = candidate_mask(len(POP), population=POP, min_population=100)
+    plan = plan_min_places(valley(allowed=mask), 1.0, names=NAMES)
+    assert plan.status == "infeasible" and plan.chosen == []
+    assert plan.message.startswith("Couverture de 100,0 % impossible à 10 min : 1 commune "
+                                   "(50 habitants) est à plus de 10 min de tout emplacement "
+                                   "possible — F (50 hab., 58 min)")
+    # 98 % stays reachable without F.
+    assert plan_min_places(valley(allowed=mask), 0.98).status == "optimal"
+
+
+def test_candidates_restricted_and_excluded():
+    codes = np.array(NAMES)
+    only = candidate_mask(6, codes=codes, only={"D", "E"})
+    plan = plan_max_coverage(valley(allowed=only), 1)
+    assert [NAMES[i] for i in plan.chosen] == ["D"]  # reaches C and D
+    assert plan.covered_population == 1500 + 2300
+    without_c = candidate_mask(6, codes=codes, excluded={"C"})
+    plan = plan_max_coverage(valley(allowed=without_c), 1)
+    assert "C" not in [NAMES[i] for i in plan.chosen] and plan.covered_population == 3800
+    assert plan_max_coverage(valley(allowed=without_c), 1).status == "optimal"
+
+
+def test_min_catchment_within_t2():
+    # Within 10 min: B reaches 3,500, C 2,800, D 2,300, others less.
+    problem = valley(catchment_minutes=10, min_catchment=2500)
+    assert sorted(NAMES[i] for i in problem.eligible) == ["B", "C"]
+    assert problem.removed["small_catchment"] == 4
+    plan = plan_max_coverage(problem, 2)
+    assert sorted(NAMES[i] for i in plan.chosen) in (["B", "C"], ["C"])
+    assert plan.covered_population == 3800
+
+
+def test_min_minutes_between_places():
+    # No place within 20 min of another: B and C are too close to the existing place in A.
+    problem = valley(min_minutes_between=20)
+    assert sorted(NAMES[i] for i in problem.eligible) == ["D", "E", "F"]
+    plan = plan_max_coverage(problem, 2)
+    chosen = [KM[i] for i in plan.chosen]
+    assert all(abs(a - b) >= 20 for a, b in itertools.combinations(chosen + [0], 2))
+    # D (C and D: 2,300) and E (800) are 18 min apart: only one of them.
+    assert sorted(NAMES[i] for i in plan.chosen) == ["D", "F"]
+    assert plan.covered_population == 1500 + 2300 + 50 and plan.status == "optimal"
+
+
+def test_time_limited_result_is_never_called_optimal():
+    rng = np.random.default_rng(3)
+    n = 400
+    demand = Points(45 + rng.uniform(0, 1.2, n), 5 + rng.uniform(0, 1.6, n))
+    weights = rng.integers(50, 5000, n)
+    problem = prepare(demand, weights, demand, minutes=12, router=OfflineRouter())
+    plan = plan_max_coverage(problem, 12, time_limit=0.05, method="mip")
+    assert plan.upper_bound >= plan.covered_population
+    if plan.upper_bound - plan.covered_population > 0.5:
+        assert plan.status == "feasible" and "au moins" in plan.message
+    else:
+        assert plan.status == "optimal"
+
+
+# -- brute force on tiny random instances ------------------------------------------------------
+
+
+def brute_force(demand, weights, cand, existing, *, minutes, k=None, target=None, allowed,
+                t2=None, m=0.0, between=0.0, router):
+    """Dense, independent re-implementation: enumerate every subset of candidates."""
+    def times(a, b):
+        return router.model.minutes(a.lat[:, None], a.lon[:, None], b.lat[None, :],
+                                    b.lon[None, :], a.mountain[:, None], b.mountain[None, :])
+
+    reach = times(cand, demand) <= minutes + 1e-7
+    done = (times(existing, demand) <= minutes + 1e-7).any(axis=0)
+    ok = allowed.copy()
+    if m > 0:
+        ok &= (times(cand, demand) <= (t2 or minutes) + 1e-7) @ weights >= m
+    if between > 0 and len(existing):
+        ok &= ~(times(cand, existing) < between - 1e-7).any(axis=1)
+    close = times(cand, cand) < between - 1e-7
+    idx = np.flatnonzero(ok)
+    best = None
+    for size in range(0, len(idx) + 1):
+        if k is not None and size > k:
+            break
+        for subset in itertools.combinations(idx, size):
+            if any(close[a, b] for a, b in itertools.combinations(subset, 2)):
+                continue
+            hit = done | reach[list(subset)].any(axis=0) if subset else done
+            value = weights[hit].sum()
+            if k is not None:
+                best = value if best is None else max(best, value)
+            elif value >= target - 1e-6:
+                return size
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_max_coverage_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n, c = 14, 9
+    demand = Points(45 + rng.uniform(0, 0.3, n), 5 + rng.uniform(0, 0.4, n),
+                    rng.random(n) < 0.3)
+    weights = rng.integers(10, 3000, n).astype(float)
+    cand = demand.subset(rng.choice(n, c, replace=False))
+    existing = demand.subset(rng.choice(n, seed % 2, replace=False))
+    router = OfflineRouter()
+    allowed = rng.random(c) < 0.85
+    kw = dict(minutes=float(rng.choice([8, 12, 15])), allowed=allowed,
+              t2=20.0, m=float(rng.choice([0, 2000])), between=float(rng.choice([0, 9])))
+    k = int(rng.integers(1, 4))
+    truth = brute_force(demand, weights, cand, existing, k=k, router=router, **kw)
+    problem = prepare(demand, weights, cand, existing, minutes=kw["minutes"], router=router,
+                      allowed=allowed, catchment_minutes=kw["t2"], min_catchment=kw["m"],
+                      min_minutes_between=kw["between"])
+    quick = plan_max_coverage(problem, k, method="greedy")
+    assert quick.covered_population <= truth + 1e-6 <= quick.upper_bound + 1e-6
+    exact = plan_max_coverage(problem, k, method="mip")
+    assert exact.covered_population == pytest.approx(truth)
+    assert exact.status == "optimal"
+    assert len(exact.chosen) <= k and all(allowed[i] for i in exact.chosen)
+    chosen = cand.subset(exact.chosen)
+    a, _ = conflicts(chosen, kw["between"], router)
+    assert len(a) == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_min_places_matches_brute_force(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = 12
+    demand = Points(45 + rng.uniform(0, 0.3, n), 5 + rng.uniform(0, 0.4, n))
+    weights = rng.integers(10, 3000, n).astype(float)
+    router = OfflineRouter()
+    allowed = np.ones(n, bool)
+    target = float(rng.choice([0.7, 0.9, 1.0]))
+    truth = brute_force(demand, weights, demand, Points([], []), minutes=10.0, router=router,
+                        target=target * weights.sum(), allowed=allowed)
+    problem = prepare(demand, weights, demand, minutes=10.0, router=router)
+    plan = plan_min_places(problem, target, method="mip")
+    assert plan.status == "optimal" and len(plan.chosen) == truth
+    assert plan.covered_population >= target * weights.sum() - 1e-6
