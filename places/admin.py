@@ -3,6 +3,7 @@ exists. Sites, resources and networks are not deleted here: deleting a site woul
 bookings; deactivate it instead."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin, ServiceAdmin
@@ -28,6 +29,7 @@ class NetworkAdmin(admin.ModelAdmin):
     list_filter = ("open_registration",)
     search_fields = ("name", "slug", "legal_name", "siren", "city")
     prepopulated_fields = {"slug": ("name",)}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_delete_permission(self, request, obj=None):
         return False
