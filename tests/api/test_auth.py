@@ -112,3 +112,10 @@ def test_openapi_schema_and_docs_are_public(client):
     create = body["paths"]["/api/v1/networks/{network_slug}/bookings"]["post"]
     assert sorted(create["responses"]) == ["201", "400", "401", "403", "404", "409"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_unknown_endpoint_answers_in_the_error_shape(client):
+    response = client.get("/api/v1/networks/vercors/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found",
+                                         "message": "Point d'accès inconnu.", "details": {}}}
