@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from bookings import capacity
 from bookings.errors import Alternative
 from bookings.models import OCCUPYING_STATUSES, Booking
-from places.models import BookingUnit, Resource, ResourceBlock, Site
+from places.models import BookingUnit, OpeningException, OpeningHours, Resource, ResourceBlock, Site
 from places.schedule import SiteSchedule
 
 
@@ -134,36 +134,59 @@ def day_board(site: Site, day: dt.date, *, schedule: SiteSchedule | None = None)
     return DayBoard(site, day, schedule.day(day), rows)
 
 
+def day_schedules(sites, day: dt.date) -> dict[int, SiteSchedule]:
+    """Schedules of several sites that know only `day`: that weekday's hours and the exceptions
+    covering it, which is all SiteSchedule.day(day) reads (two queries, a few rows each
+    instead of every site's whole calendar)."""
+    ids = [s.pk for s in sites]
+    hours, exceptions = defaultdict(list), defaultdict(list)
+    for h in OpeningHours.objects.filter(site_id__in=ids, weekday=day.weekday()):
+        hours[h.site_id].append(h)
+    for e in OpeningException.objects.filter(site_id__in=ids, start_date__lte=day,
+                                             end_date__gte=day):
+        exceptions[e.site_id].append(e)
+    return {s.pk: SiteSchedule(s, hours[s.pk], exceptions[s.pk]) for s in sites}
+
+
 def free_slots(site: Site, day: dt.date, *, schedule: SiteSchedule | None = None):
     """Free seats per resource and slot of one site for one day: half-day slots for desks,
     30-minute steps for hourly resources. Returns {resource: [(start, end, free_seats)]}."""
-    schedule = schedule or SiteSchedule(site)
+    schedule = schedule or day_schedules([site], day)[site.pk]
     tz = schedule.tz
     day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     day_end = day_start + dt.timedelta(days=1)
     resources = list(Resource.objects.filter(site=site, is_active=True))
     spans_by_resource = defaultdict(list)
     for rid, s, e, seats in Booking.objects.filter(
-            site=site, status__in=OCCUPYING_STATUSES, start__lt=day_end, end__gt=day_start
-    ).values_list("resource_id", "start", "end", "seats"):
+            site=site, status__in=OCCUPYING_STATUSES, start__lt=day_end, end__gt=day_start,
+            start__gt=day_start - capacity.MAX_BOOKING_SPAN,
+    ).order_by().values_list("resource_id", "start", "end", "seats"):
         spans_by_resource[rid].append((s, e, seats))
     blocks = defaultdict(list)
     for rid, s, e in ResourceBlock.objects.filter(
             resource__site=site, start__lt=day_end, end__gt=day_start
-    ).values_list("resource_id", "start", "end"):
+    ).order_by().values_list("resource_id", "start", "end"):
         blocks[rid].append((s, e))
+    # The candidate spans depend on the booking unit only: computed once per call.
+    hourly, desks = None, None
     out = {}
     for resource in resources:
         if resource.booking_unit == BookingUnit.HOUR:
-            candidates = candidate_spans(resource, schedule, day, dt.timedelta(minutes=30))
+            if hourly is None:
+                hourly = candidate_spans(resource, schedule, day, dt.timedelta(minutes=30))
+            candidates = hourly
         else:
-            candidates = [(s, e) for _, s, e in schedule.half_day_slots(day)] or \
-                [s for s in [schedule.slot(day, "day")] if s]
+            if desks is None:
+                desks = [(s, e) for _, s, e in schedule.half_day_slots(day)] or \
+                    [s for s in [schedule.slot(day, "day")] if s]
+            candidates = desks
         result = []
+        taken = spans_by_resource[resource.pk]
+        blocked = blocks[resource.pk]
         for s, e in candidates:
-            if any(bs < e and be > s for bs, be in blocks[resource.pk]):
+            if any(bs < e and be > s for bs, be in blocked):
                 continue
-            free = resource.seats - capacity.peak_seats(spans_by_resource[resource.pk], s, e)
+            free = resource.seats - (capacity.peak_seats(taken, s, e) if taken else 0)
             if free > 0:
                 result.append((s, e, free))
         out[resource] = result
@@ -171,9 +194,9 @@ def free_slots(site: Site, day: dt.date, *, schedule: SiteSchedule | None = None
 
 
 def free_desks(network, day: dt.date) -> dict[Site, dict[str, int]]:
-    """Free open-space seats per site and half-day across a network for a date (4 queries)."""
+    """Free open-space seats per site and half-day across a network for a date (5 queries)."""
     sites = list(Site.objects.filter(network=network, is_active=True).select_related("network"))
-    schedules = SiteSchedule.for_sites(sites)
+    schedules = day_schedules(sites, day)
     tz = network.tz
     day_start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
     day_end = day_start + dt.timedelta(days=1)
@@ -181,10 +204,14 @@ def free_desks(network, day: dt.date) -> dict[Site, dict[str, int]]:
     for r in Resource.objects.filter(network=network, kind="open_space", is_active=True):
         desks[r.site_id].append(r)
     spans = defaultdict(list)
+    # By the desks' ids rather than a join on the kind: the (resource, start) index then reads
+    # only those rows; bookings of inactive desks or sites were never used.
+    desk_ids = [r.pk for site_desks in desks.values() for r in site_desks]
     for rid, s, e, seats in Booking.objects.filter(
-            network=network, resource__kind="open_space", status__in=OCCUPYING_STATUSES,
+            resource_id__in=desk_ids, status__in=OCCUPYING_STATUSES,
             start__lt=day_end, end__gt=day_start,
-    ).values_list("resource_id", "start", "end", "seats"):
+            start__gt=day_start - capacity.MAX_BOOKING_SPAN,
+    ).order_by().values_list("resource_id", "start", "end", "seats"):
         spans[rid].append((s, e, seats))
     out = {}
     for site in sites:
