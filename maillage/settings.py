@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "bookings",
     "territory",
     "api",
+    "access",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,8 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# Confirming the address from the sign-up browser logs the newcomer straight in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[maillage] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
@@ -174,6 +177,16 @@ elif TASKS_URL == "immediate":
 else:
     raise ImproperlyConfigured(f"TASKS_URL not understood: {TASKS_URL!r}")
 HUEY["consumer"] = {"workers": env_int("TASKS_WORKERS", 2), "worker_type": "thread"}
+
+# --- Door access (access app) ----------------------------------------------------------
+# Master keys: controller keys and credential hashes derive from them (empty: derived from
+# SECRET_KEY). Changing one means re-provisioning controllers / re-enrolling badges and PINs.
+ACCESS_CONTROLLER_MASTER_KEY = env_str("ACCESS_CONTROLLER_MASTER_KEY")
+ACCESS_CREDENTIAL_KEY = env_str("ACCESS_CREDENTIAL_KEY")
+ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
+# Where 24/7 rights, plan end and unpaid invoices come from (see access/entitlements.py).
+ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
+                                       "access.entitlements.staff_granted")
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https")

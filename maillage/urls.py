@@ -13,6 +13,7 @@ network_patterns = [
     path("gestion/", include("places.urls_manage")),
     path("gestion/", include("members.urls_manage")),
     path("territoire/", include("territory.urls")),
+    path("", include("access.urls")),
 ]
 
 urlpatterns = [
@@ -22,5 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("r/<slug:network_slug>/", include(network_patterns)),
     path("", include("bookings.urls_public")),
+    path("api/access/v1/", include("access.urls_api")),
+    path("", include("access.urls_public")),
     path("api/", include("api.urls")),
 ]

@@ -1,0 +1,166 @@
+"""The door controllers' HTTP API, /api/access/v1/ (see README, "Installer le contrôleur de
+porte").
+
+Plain views rather than django-ninja: the signature covers the exact bytes of the body, and
+a door waits for the answer, so the path stays short. Every request carries:
+
+    X-Maillage-Controller  the controller's key id
+    X-Maillage-Timestamp   Unix seconds; refused beyond ±ACCESS_SIGNATURE_MAX_SKEW seconds
+    X-Maillage-Nonce       16-64 characters [A-Za-z0-9_-], never reused by a controller
+    X-Maillage-Signature   hex HMAC-SHA256(key, METHOD \\n path?query \\n timestamp \\n nonce
+                           \\n hex SHA-256(body))
+
+Responses are signed too: X-Maillage-Signature = HMAC-SHA256(key, nonce \\n body), so a
+controller cannot be fed an old "allowed" answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from access import crypto
+from access.doors import build_allow_list, check_access, ingest_offline_events
+from access.models import ControllerNonce, DoorController
+
+NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
+MAX_EVENTS_PER_UPLOAD = 1000
+
+
+def max_skew() -> int:
+    return getattr(settings, "ACCESS_SIGNATURE_MAX_SKEW", 60)
+
+
+class Refused(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _json(data, *, status=200, secret=None, nonce="") -> HttpResponse:
+    body = json.dumps(data, separators=(",", ":")).encode()
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if secret:
+        response["X-Maillage-Signature"] = crypto.sign(secret, nonce.encode() + b"\n" + body)
+    return response
+
+
+def _error(refused: Refused) -> HttpResponse:
+    return _json({"error": {"code": refused.code, "message": str(refused.message),
+                            "details": {}}}, status=refused.status)
+
+
+def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
+    """The controller that signed this request, its key and the request's nonce; raises
+    Refused for anything unsigned, stale, replayed, badly signed or unknown."""
+    key_id = request.headers.get("X-Maillage-Controller", "")
+    timestamp = request.headers.get("X-Maillage-Timestamp", "")
+    nonce = request.headers.get("X-Maillage-Nonce", "")
+    signature = request.headers.get("X-Maillage-Signature", "")
+    if not (key_id and timestamp and nonce and signature):
+        raise Refused(401, "unsigned", _("Requête non signée."))
+    controller = (DoorController.objects.select_related("site__network")
+                  .filter(key_id=key_id, is_active=True).first())
+    if controller is None:
+        raise Refused(401, "unknown_controller", _("Contrôleur inconnu ou désactivé."))
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise Refused(401, "stale", _("Horodatage illisible.")) from None
+    if abs(now.timestamp() - sent_at) > max_skew():
+        raise Refused(401, "stale", _("Horodatage trop éloigné de l'heure du serveur "
+                                      "(±%(s)s s) : vérifiez l'horloge du contrôleur.") % {
+            "s": max_skew()})
+    if not NONCE_RE.match(nonce):
+        raise Refused(401, "bad_nonce", _("Nonce invalide."))
+    secret = crypto.controller_secret(controller.key_id, controller.key_salt)
+    message = crypto.canonical_request(request.method, request.get_full_path(), timestamp,
+                                       nonce, request.body)
+    if not crypto.signature_matches(secret, message, signature):
+        raise Refused(401, "bad_signature", _("Signature invalide."))
+    # Only signed requests reach the nonce table; a nonce outlives the skew window by design
+    # (purged by access.tasks.purge_nonces after 2 × skew).
+    try:
+        with transaction.atomic():
+            ControllerNonce.objects.create(controller=controller, nonce=nonce, seen_at=now)
+    except IntegrityError:
+        raise Refused(401, "replay", _("Requête rejouée (nonce déjà utilisé).")) from None
+    if controller.last_seen_at is None or now - controller.last_seen_at >= LAST_SEEN_PRECISION:
+        DoorController.objects.filter(pk=controller.pk).update(last_seen_at=now)
+    return controller, secret, nonce
+
+
+def _body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "bad_json", _("Corps JSON illisible.")) from None
+    if not isinstance(data, dict):
+        raise Refused(400, "bad_json", _("Un objet JSON est attendu."))
+    return data
+
+
+@csrf_exempt
+@require_POST
+def decisions(request):
+    """May this badge or code open the controller's door now? Always 200 with allowed true
+    or false and the reason, once the request itself is authentic."""
+    now = timezone.now()
+    try:
+        controller, secret, nonce = authenticate(request, now=now)
+        data = _body(request)
+        kind, value = data.get("type"), data.get("value")
+        if kind not in ("badge", "code") or not isinstance(value, str) or not value.strip():
+            raise Refused(400, "validation_error",
+                          _("Indiquez type (badge ou code) et value."))
+        event_id = str(data.get("event_id") or "")[:64]
+    except Refused as refused:
+        return _error(refused)
+    decision = check_access(controller, kind=kind, value=value[:64], now=now, event_id=event_id)
+    return _json({"allowed": decision.allowed, "rule": decision.rule,
+                  "reason": decision.reason, "event_id": event_id},
+                 secret=secret, nonce=nonce)
+
+
+@csrf_exempt
+@require_GET
+def allow_list(request):
+    """The controller's signed allow-list for offline operation."""
+    now = timezone.now()
+    try:
+        controller, secret, nonce = authenticate(request, now=now)
+    except Refused as refused:
+        return _error(refused)
+    return _json(build_allow_list(controller, now=now), secret=secret, nonce=nonce)
+
+
+@csrf_exempt
+@require_POST
+def events(request):
+    """Entries recorded offline; repeated uploads are safe (duplicates are counted, not
+    stored)."""
+    now = timezone.now()
+    try:
+        controller, secret, nonce = authenticate(request, now=now)
+        data = _body(request)
+        items = data.get("events")
+        if not isinstance(items, list) or len(items) > MAX_EVENTS_PER_UPLOAD:
+            raise Refused(400, "validation_error", _("Une liste « events » d'au plus "
+                                                     "%(n)s entrées est attendue.") % {
+                "n": MAX_EVENTS_PER_UPLOAD})
+    except Refused as refused:
+        return _error(refused)
+    report = ingest_offline_events(controller, [e for e in items if isinstance(e, dict)],
+                                   now=now)
+    return _json({"recorded": report.recorded, "duplicates": report.duplicates,
+                  "rejected": report.rejected}, secret=secret, nonce=nonce)

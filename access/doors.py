@@ -1,0 +1,233 @@
+"""What a door controller asks: "may this badge/code open my door now?", its offline
+allow-list, and the upload of what it decided while offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from access import crypto
+from access.entitlements import entitlements_for
+from access.models import (
+    AccessDecision,
+    AllowListIssue,
+    Credential,
+    CredentialKind,
+    DecisionOrigin,
+    DoorController,
+    PresenceSource,
+)
+from access.presence import check_in_current_bookings, record_presence
+from access.rules import ENTRY_STATUSES, Decision, decide, is_site_staff, policy_for
+from bookings.models import Booking
+from members.models import Member, Role
+from places.schedule import SiteSchedule
+
+TYPED = (CredentialKind.PIN, CredentialKind.BOOKING_CODE)
+
+
+def find_credential(network, kind: str, value: str) -> Credential | None:
+    """The credential a badge UID ("badge") or a typed code ("code") designates."""
+    secret_hash = crypto.credential_hash(network.pk, kind, value)
+    kinds = (CredentialKind.BADGE,) if kind == "badge" else TYPED
+    return (Credential.objects.select_related("member", "booking__site")
+            .filter(network=network, secret_hash=secret_hash, kind__in=kinds).first())
+
+
+def _record(controller, decision: Decision, *, at, origin, event_id="", site=None, facts=None):
+    site = site or controller.site
+    try:
+        with transaction.atomic():
+            AccessDecision.objects.create(
+                network_id=site.network_id, site=site, controller=controller,
+                credential=decision.credential, member_id=decision.member_id, at=at,
+                allowed=decision.allowed, rule=decision.rule, reason=decision.reason[:255],
+                facts=facts if facts is not None else decision.facts, origin=origin,
+                event_id=event_id)
+    except IntegrityError:
+        if event_id:
+            return False  # this event was already recorded (retry or replayed upload)
+        raise
+    return True
+
+
+def _arrival(controller, decision: Decision, *, at, event_id, actor=None):
+    """An allowed door entry is a presence, and checks in the booking it covers."""
+    if not decision.allowed or decision.member_id is None:
+        return
+    member = Member.objects.get(pk=decision.member_id)
+    record_presence(controller.site, at=at, source=PresenceSource.DOOR, member=member,
+                    controller=controller, event_id=event_id)
+    check_in_current_bookings(member, controller.site, at=at, actor=actor)
+
+
+def check_access(controller: DoorController, *, kind: str, value: str, now: dt.datetime,
+                 event_id: str = "") -> Decision:
+    """Decide for a controller's door, log the decision, and record the entry. A repeated
+    event id (the controller retrying after a timeout) returns the decision without
+    recording it twice."""
+    site = controller.site
+    credential = find_credential(site.network, kind, value)
+    decision = decide(site, credential, now=now)
+    with transaction.atomic():
+        if _record(controller, decision, at=now, origin=DecisionOrigin.ONLINE,
+                   event_id=event_id):
+            _arrival(controller, decision, at=now, event_id=event_id)
+    return decision
+
+
+@dataclass
+class UploadReport:
+    recorded: int = 0
+    duplicates: int = 0
+    rejected: list | None = None
+
+
+def ingest_offline_events(controller: DoorController, events: list[dict], *,
+                          now: dt.datetime) -> UploadReport:
+    """Store what a controller decided while offline. Each event carries its own id:
+    events already stored are skipped, so an upload can be repeated until acknowledged."""
+    site = controller.site
+    report = UploadReport(rejected=[])
+    hashes = {e.get("credential_hash") for e in events if e.get("credential_hash")}
+    credentials = {c.secret_hash: c for c in Credential.objects.filter(
+        network_id=site.network_id, secret_hash__in=hashes)}
+    for event in events:
+        try:
+            at = dt.datetime.fromisoformat(event["at"])
+            event_id = str(event["event_id"])[:64]
+            allowed = bool(event["allowed"])
+        except (KeyError, TypeError, ValueError):
+            report.rejected.append(event.get("event_id") if isinstance(event, dict) else None)
+            continue
+        if at.tzinfo is None or not event_id or at > now + dt.timedelta(minutes=5):
+            report.rejected.append(event_id)
+            continue
+        credential = credentials.get(event.get("credential_hash") or "")
+        decision = Decision(
+            allowed, str(event.get("rule", "offline"))[:32],
+            str(event.get("reason") or _("Décision prise hors ligne par le contrôleur."))[:255],
+            {"offline": True, "list_version": event.get("list_version")},
+            credential=credential, member_id=credential.member_id if credential else None)
+        with transaction.atomic():
+            if _record(controller, decision, at=at, origin=DecisionOrigin.OFFLINE,
+                       event_id=event_id):
+                _arrival(controller, decision, at=at, event_id=event_id)
+                report.recorded += 1
+            else:
+                report.duplicates += 1
+    return report
+
+
+# --- Allow-list -------------------------------------------------------------------------
+
+def _open_windows(schedule: SiteSchedule, first: dt.date, last: dt.date):
+    """Opening intervals of whole local days (so the list changes once a day, not hourly)."""
+    windows, day = [], first
+    while day <= last:
+        for opens, closes in schedule.day(day).intervals:
+            windows.append([int(schedule.local(day, opens).timestamp()),
+                            int(schedule.local(day, closes).timestamp())])
+        day += dt.timedelta(days=1)
+    return windows
+
+
+def build_allow_list(controller: DoorController, *, now: dt.datetime) -> dict:
+    """Everything the controller needs to decide alone until `valid_until`: the site's
+    opening windows and, per credential (by hash), whether it opens at any hour, during
+    opening hours, and its own windows (bookings, codes). People refused by a rule that does
+    not depend on the hour (ended access, unpaid, inactive) are left out."""
+    site = controller.site
+    network = site.network
+    policy = policy_for(network)
+    margin = dt.timedelta(minutes=policy.code_margin_minutes)
+    valid_until = now + dt.timedelta(hours=policy.allow_list_hours)
+    schedule = SiteSchedule(site)
+    local_today = now.astimezone(network.tz).date()
+
+    credentials = list(Credential.objects.filter(network=network, is_active=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=now)).filter(
+        Q(member__isnull=True) | Q(member__is_active=True)).select_related("booking"))
+    member_ids = {c.member_id for c in credentials if c.member_id}
+    roles = {}
+    for role in Role.objects.filter(network=network, member_id__in=member_ids):
+        roles.setdefault(role.member_id, []).append(role)
+    ents = entitlements_for(network, member_ids, now=now, grace_days=policy.unpaid_grace_days)
+    bookings = {}
+    for b in Booking.objects.filter(site=site, member_id__in=member_ids,
+                                    status__in=ENTRY_STATUSES, end__gt=now - margin,
+                                    start__lt=valid_until + margin).order_by("start"):
+        bookings.setdefault(b.member_id, []).append(
+            [int((b.start - margin).timestamp()), int((b.end + margin).timestamp())])
+
+    entries = []
+    for c in credentials:
+        entry = {"h": c.secret_hash, "k": c.kind, "m": c.member_id}
+        if c.kind == CredentialKind.BOOKING_CODE:
+            b = c.booking
+            if b.site_id != site.pk or b.status not in ENTRY_STATUSES or b.end + margin <= now:
+                continue
+            if b.member_id:
+                ent = ents.get(b.member_id)
+                if ent and (ent.unpaid_overdue or (ent.access_until and
+                                                   ent.access_until < local_today)):
+                    continue
+            entry.update(rule="booking_code", windows=[
+                [int((b.start - margin).timestamp()), int((b.end + margin).timestamp())]])
+        else:
+            member_roles = roles.get(c.member_id, [])
+            if is_site_staff(c.member, site, member_roles):
+                entry.update(rule="staff", always=True)
+            else:
+                ent = ents[c.member_id]
+                if ent.unpaid_overdue or (ent.access_until and ent.access_until < local_today):
+                    continue
+                if ent.around_the_clock and site.members_24_7:
+                    entry.update(rule="around_the_clock", always=True)
+                else:
+                    entry.update(rule="member", open_hours=True,
+                                 windows=bookings.get(c.member_id, []))
+            until = [int(c.valid_until.timestamp())] if c.valid_until else []
+            ent = ents.get(c.member_id)
+            if ent is not None and ent.access_until is not None:
+                # Access ends with the plan's last local day.
+                end = schedule.local(ent.access_until + dt.timedelta(days=1), dt.time(0))
+                until.append(int(end.timestamp()))
+            if until:
+                entry["until"] = min(until)
+        entries.append(entry)
+    entries.sort(key=lambda e: e["h"])
+    content = {
+        "site": site.slug,
+        "open": _open_windows(schedule, local_today, valid_until.astimezone(network.tz).date()),
+        "entries": entries,
+        "hash_key": crypto.network_credential_key(network.pk),
+    }
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    issue = _issue(controller, digest=digest, entries=len(entries), valid_until=valid_until,
+                   now=now)
+    return {"version": issue.version, "controller": controller.key_id,
+            "generated_at": int(now.timestamp()), "valid_until": int(valid_until.timestamp()),
+            **content}
+
+
+def _issue(controller, *, digest, entries, valid_until, now) -> AllowListIssue:
+    """The version number goes up only when the content changes (opening windows move with
+    time, so in practice at each download after an hour boundary or a change)."""
+    with transaction.atomic():
+        last = (AllowListIssue.objects.select_for_update().filter(controller=controller)
+                .order_by("-version").first())
+        if last is not None and last.digest == digest:
+            AllowListIssue.objects.filter(pk=last.pk).update(valid_until=valid_until,
+                                                             issued_at=now)
+            return last
+        return AllowListIssue.objects.create(
+            network_id=controller.network_id, controller=controller,
+            version=(last.version + 1) if last else 1, digest=digest, entries=entries,
+            valid_until=valid_until, issued_at=now)

@@ -1,0 +1,49 @@
+"""What a member holds, as facts the access rules read: the one place plans and billing
+(issue 3) will plug in.
+
+`ACCESS_ENTITLEMENTS_PROVIDER` (settings) names a function
+`provider(network, member_ids, *, now, grace_days) -> {member_id: Entitlements}`; it is called
+for one member per door decision and for every member when an allow-list is built, so it must
+answer in a constant number of queries. Until plans exist, `staff_granted` reads the rights
+staff set on each member (MemberAccess): 24/7 access and an end date; nobody is ever "unpaid".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Entitlements:
+    around_the_clock: bool = False
+    access_until: dt.date | None = None  # last local day of access (plan end), None = open-ended
+    unpaid_overdue: bool = False  # an invoice unpaid beyond the network's grace period
+    source: str = "staff"
+
+    def as_facts(self) -> dict:
+        return {
+            "around_the_clock": self.around_the_clock,
+            "access_until": self.access_until.isoformat() if self.access_until else None,
+            "unpaid_overdue": self.unpaid_overdue,
+            "entitlements_source": self.source,
+        }
+
+
+def staff_granted(network, member_ids, *, now, grace_days) -> dict[int, Entitlements]:
+    """Rights set by staff on MemberAccess rows; members without a row hold nothing special."""
+    from access.models import MemberAccess
+
+    rows = MemberAccess.objects.filter(network=network, member_id__in=list(member_ids))
+    found = {r.member_id: Entitlements(around_the_clock=r.around_the_clock,
+                                       access_until=r.access_until) for r in rows}
+    return {mid: found.get(mid, Entitlements()) for mid in member_ids}
+
+
+def entitlements_for(network, member_ids, *, now, grace_days) -> dict[int, Entitlements]:
+    provider = import_string(getattr(settings, "ACCESS_ENTITLEMENTS_PROVIDER",
+                                     "access.entitlements.staff_granted"))
+    return provider(network, member_ids, now=now, grace_days=grace_days)

@@ -1,0 +1,153 @@
+"""Presence: arrivals by door, QR code, concierge or kiosk, check-in of bookings, walk-ins,
+and the release of bookings nobody came to (no-show)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from access.models import PresenceDirection, PresenceEvent, PresenceSource, Visit
+from access.rules import DEFAULT_NO_SHOW_MINUTES, policy_for
+from bookings.errors import BookingError
+from bookings.models import Booking, BookingStatus
+from bookings.services import set_booking_status
+from core import audit
+
+CHECK_IN_SALT = "maillage.access.checkin"
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def record_presence(site, *, at: dt.datetime, source: str, member=None, visit=None,
+                    booking=None, controller=None, event_id: str = "", actor=None,
+                    direction: str = PresenceDirection.ARRIVAL) -> PresenceEvent | None:
+    """Append a presence event. A controller event already recorded (replayed upload) is
+    ignored and None returned."""
+    try:
+        with transaction.atomic():
+            return PresenceEvent.objects.create(
+                network_id=site.network_id, site=site, member=member, visit=visit,
+                booking=booking, source=source, direction=direction, at=at,
+                controller=controller, event_id=event_id, recorded_by=_user(actor))
+    except IntegrityError:
+        if controller is not None and event_id:
+            return None
+        raise
+
+
+def check_in_current_bookings(member, site, *, at: dt.datetime, actor) -> list[Booking]:
+    """Mark as checked in the member's bookings at this site that cover `at` (from a door
+    entry: the person is here)."""
+    margin = dt.timedelta(minutes=policy_for(site.network).code_margin_minutes)
+    bookings = list(Booking.objects.filter(
+        member=member, site=site, status=BookingStatus.CONFIRMED,
+        start__lte=at + margin, end__gt=at).select_related("network"))
+    for booking in bookings:
+        set_booking_status(booking, BookingStatus.CHECKED_IN, actor=actor, now=at)
+    return bookings
+
+
+def check_in_booking(booking: Booking, *, source: str, actor, now: dt.datetime) -> Booking:
+    """Record that the booking's holder is here (QR scan, concierge, door). Only on the day
+    of the booking, from the margin before its start until its end; checking in twice is
+    harmless."""
+    margin = dt.timedelta(minutes=policy_for(booking.network).code_margin_minutes)
+    if booking.status == BookingStatus.CHECKED_IN:
+        return booking
+    if booking.status == BookingStatus.NO_SHOW:
+        raise BookingError("released", _("Cette réservation a été libérée faute de présence : "
+                                         "réservez à nouveau."))
+    if booking.status != BookingStatus.CONFIRMED:
+        raise BookingError("bad_status", _("Cette réservation ne peut pas être pointée "
+                                           "(%(status)s).") % {
+            "status": booking.get_status_display()})
+    if not (booking.start - margin <= now < booking.end):
+        raise BookingError("not_now", _("Le pointage est possible de %(margin)s minutes avant "
+                                        "le début jusqu'à la fin de la réservation.") % {
+            "margin": policy_for(booking.network).code_margin_minutes})
+    with transaction.atomic():
+        set_booking_status(booking, BookingStatus.CHECKED_IN, actor=actor, now=now)
+        if booking.member_id:
+            record_presence(booking.site, at=now, source=source, member=booking.member,
+                            booking=booking, actor=actor)
+    return booking
+
+
+def check_in_token(booking: Booking) -> str:
+    """The signed content of a booking's QR code (scanned at the site's tablet)."""
+    return signing.dumps({"b": booking.pk, "n": booking.network_id}, salt=CHECK_IN_SALT,
+                         compress=True)
+
+
+def booking_from_token(token: str, *, site) -> Booking | None:
+    try:
+        data = signing.loads(token, salt=CHECK_IN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("n") != site.network_id:
+        return None
+    return (Booking.objects.select_related("network", "site", "member__user", "resource")
+            .filter(pk=data.get("b"), site=site).first())
+
+
+def register_walk_in(site, *, name: str, email: str, status: str, purpose: str = "",
+                     home_commune: str = "", invited_by=None, now: dt.datetime,
+                     actor=None, source: str = PresenceSource.KIOSK) -> Visit:
+    """A visitor registers at the kiosk (or a member declares a guest): recorded as a visit
+    with its arrival. The day pass will be billed through plans (issue 3)."""
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            network_id=site.network_id, site=site, name=name.strip(), email=email.strip().lower(),
+            status=status, purpose=purpose.strip(), home_commune=home_commune.strip(),
+            invited_by=invited_by, created_at=now)
+        record_presence(site, at=now, source=source, visit=visit, actor=actor)
+        audit.record(network=site.network, actor=actor, action="access.walk_in", target=visit,
+                     data={"site": site.pk, "invited_by": invited_by.pk if invited_by else None})
+    return visit
+
+
+def record_departure(site, *, member=None, visit=None, now: dt.datetime, actor):
+    return record_presence(site, at=now, source=PresenceSource.CONCIERGE, member=member,
+                           visit=visit, actor=actor, direction=PresenceDirection.DEPARTURE)
+
+
+def no_show_minutes(policy, kind: str) -> int:
+    return int((policy.no_show_minutes or {}).get(kind, DEFAULT_NO_SHOW_MINUTES.get(kind, 60)))
+
+
+def release_no_shows(network, *, now: dt.datetime, actor=None) -> list[Booking]:
+    """Release the network's confirmed bookings nobody checked in to, X minutes after their
+    start (X per resource kind), if the network enabled it. The seat is freed (no-show does
+    not occupy) and the member is told by e-mail after the commit."""
+    policy = policy_for(network)
+    if not policy.no_show_enabled:
+        return []
+    longest = max([no_show_minutes(policy, k) for k in DEFAULT_NO_SHOW_MINUTES]
+                  + [int(v) for v in (policy.no_show_minutes or {}).values()])
+    candidates = (Booking.objects.filter(network=network, status=BookingStatus.CONFIRMED,
+                                         start__lte=now, end__gt=now,
+                                         start__gte=now - dt.timedelta(minutes=longest + 1440))
+                  .select_related("resource", "network", "site", "member__user"))
+    released = []
+    for booking in candidates:
+        if now < booking.start + dt.timedelta(minutes=no_show_minutes(policy,
+                                                                       booking.resource.kind)):
+            continue
+        with transaction.atomic():
+            locked = Booking.objects.select_for_update().filter(
+                pk=booking.pk, status=BookingStatus.CONFIRMED).first()
+            if locked is None:
+                continue  # checked in or cancelled meanwhile
+            set_booking_status(booking, BookingStatus.NO_SHOW, actor=actor, now=now)
+            if booking.member_id or booking.guest_email:
+                from access.tasks import send_no_show_email
+
+                pk = booking.pk
+                transaction.on_commit(lambda pk=pk: send_no_show_email(pk))
+        released.append(booking)
+    return released

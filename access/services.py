@@ -1,0 +1,145 @@
+"""Writes about who holds what: credentials, member rights, door controllers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from access import crypto
+from access.models import Credential, CredentialKind, DoorController, MemberAccess
+from access.rules import policy_for
+from core import audit
+
+
+class AccessError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _hint(value: str) -> str:
+    return value[-4:] if len(value) > 4 else ""
+
+
+def _create_credential(network, *, kind, value, actor, **fields) -> Credential:
+    value = crypto.normalise(kind, value)
+    try:
+        with transaction.atomic():
+            credential = Credential.objects.create(
+                network=network, kind=kind, secret_hash=crypto.credential_hash(network.pk, kind,
+                                                                               value),
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                **fields)
+    except IntegrityError as exc:
+        raise AccessError("duplicate", _("Ce badge ou ce code est déjà attribué dans ce "
+                                         "réseau.")) from exc
+    return credential
+
+
+def issue_badge(member, uid: str, *, actor, label: str = "",
+                valid_until: dt.datetime | None = None) -> Credential:
+    """Attach an RFID badge to a member; a UID may belong to one person per network."""
+    uid = crypto.normalise("badge", uid)
+    if not (4 <= len(uid) <= 32) or any(c not in "0123456789ABCDEF" for c in uid):
+        raise AccessError("invalid", _("L'identifiant d'un badge s'écrit en hexadécimal "
+                                       "(4 à 32 caractères)."))
+    with transaction.atomic():
+        credential = _create_credential(member.network, kind=CredentialKind.BADGE, value=uid,
+                                        actor=actor, member=member, label=label, hint=_hint(uid),
+                                        valid_until=valid_until)
+        audit.record(network=member.network, actor=actor, action="access.badge_issued",
+                     target=credential, data={"member": member.pk})
+    return credential
+
+
+def set_pin(member, pin: str, *, actor) -> Credential:
+    """Give a member a personal code (4 to 6 digits); it replaces their previous one."""
+    pin = crypto.normalise("pin", pin)
+    if not (pin.isdigit() and 4 <= len(pin) <= 6):
+        raise AccessError("invalid", _("Un code personnel compte 4 à 6 chiffres."))
+    with transaction.atomic():
+        Credential.objects.filter(member=member, kind=CredentialKind.PIN).delete()
+        credential = _create_credential(member.network, kind=CredentialKind.PIN, value=pin,
+                                        actor=actor, member=member)
+        audit.record(network=member.network, actor=actor, action="access.pin_set",
+                     target=credential, data={"member": member.pk})
+    return credential
+
+
+BOOKING_CODE_DIGITS = 8  # longer than any PIN, so the two never meet at a keypad
+
+
+def issue_booking_code(booking, *, actor) -> tuple[Credential, str]:
+    """A one-off code for a booking, valid for its span ± the network's margin (checked
+    against the booking as it stands, see rules). Returns the code in clear, once."""
+    margin = dt.timedelta(minutes=policy_for(booking.network).code_margin_minutes)
+    for _attempt in range(5):
+        code = "".join(secrets.choice("0123456789") for _ in range(BOOKING_CODE_DIGITS))
+        try:
+            with transaction.atomic():
+                credential = _create_credential(
+                    booking.network, kind=CredentialKind.BOOKING_CODE, value=code, actor=actor,
+                    booking=booking, member=booking.member, hint=code[-2:],
+                    valid_from=booking.start - margin, valid_until=booking.end + margin)
+                audit.record(network=booking.network, actor=actor,
+                             action="access.booking_code_issued", target=credential,
+                             data={"booking": booking.pk})
+            return credential, code
+        except AccessError:
+            continue  # collided with an existing code: draw another
+    raise AccessError("duplicate", _("Impossible de générer un code unique."))
+
+
+def revoke_credential(credential: Credential, *, actor) -> Credential:
+    with transaction.atomic():
+        Credential.objects.filter(pk=credential.pk).update(is_active=False)
+        credential.is_active = False
+        audit.record(network=credential.network, actor=actor, action="access.revoked",
+                     target=credential)
+    return credential
+
+
+def set_member_access(member, *, around_the_clock: bool, access_until: dt.date | None,
+                      actor) -> MemberAccess:
+    """Staff-set rights (24/7, end date) standing in for plan entitlements (issue 3)."""
+    with transaction.atomic():
+        row, _created = MemberAccess.objects.update_or_create(
+            member=member, defaults={"network": member.network,
+                                     "around_the_clock": around_the_clock,
+                                     "access_until": access_until})
+        audit.record(network=member.network, actor=actor, action="access.rights_set",
+                     target=row, data={"around_the_clock": around_the_clock,
+                                       "access_until": access_until and access_until.isoformat()})
+    return row
+
+
+def set_presence_consent(member, *, visible: bool) -> MemberAccess:
+    row, _created = MemberAccess.objects.get_or_create(member=member,
+                                                       defaults={"network": member.network})
+    MemberAccess.objects.filter(pk=row.pk).update(show_presence=visible)
+    row.show_presence = visible
+    return row
+
+
+def register_controller(site, name: str, *, actor) -> tuple[DoorController, str]:
+    """A new controller of a site; returns it with its secret key, shown once."""
+    with transaction.atomic():
+        controller = DoorController.objects.create(
+            network=site.network, site=site, name=name, key_id=crypto.new_key_id(),
+            key_salt=crypto.new_key_salt())
+        audit.record(network=site.network, actor=actor, action="access.controller_registered",
+                     target=controller, data={"site": site.pk})
+    return controller, crypto.controller_secret(controller.key_id, controller.key_salt)
+
+
+def rotate_controller_key(controller: DoorController, *, actor) -> str:
+    """Invalidate the controller's key and return the new one."""
+    with transaction.atomic():
+        controller.key_salt = crypto.new_key_salt()
+        controller.save(update_fields=["key_salt"])
+        audit.record(network=controller.network, actor=actor, action="access.controller_rotated",
+                     target=controller)
+    return crypto.controller_secret(controller.key_id, controller.key_salt)

@@ -1,0 +1,3 @@
+"""Network pages of the access app, mounted under /r/<network>/."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Kiosk pages: capability URLs (the token is the credential), no login."""
+
+urlpatterns = []
