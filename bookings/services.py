@@ -74,6 +74,9 @@ def _validate(resource, start, end, seats, *, member, guest_email, now, by_staff
             "resource": resource.name})
     if member is not None and member.network_id != resource.network_id:
         raise BookingError("wrong_network", _("Cette personne n'est pas membre de ce réseau."))
+    if member is not None and not member.is_active:
+        raise BookingError("inactive_member", _("L'adhésion de cette personne au réseau n'est "
+                                                "plus active."))
     if member is None and not guest_email:
         raise BookingError("no_holder", _("Indiquez un membre ou l'e-mail de la personne."))
     if member is None and resource.members_only and not by_staff:

@@ -77,3 +77,13 @@ def test_too_late_to_cancel(world, now):
     cancel_booking(booking, actor=world.member.user, now=local(TUESDAY, 6, 59))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+
+
+def test_inactive_member_cannot_book(world, now):
+    world.member.is_active = False
+    world.member.save()
+    with pytest.raises(BookingError) as err:
+        book_resource(world.member, world.desks, start=local(TUESDAY, 9), end=local(TUESDAY, 13),
+                      actor=world.concierge.user, now=now, by_staff=True)
+    assert err.value.code == "inactive_member"
+    assert not Booking.objects.exists()
