@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from territory.models import Commune, CommuneKind, ExternalPlace
 from territory.text import search_key
@@ -94,40 +94,53 @@ def _float(text: str) -> float:
 
 
 def load_shipped_communes(path=SHIPPED_COMMUNES) -> ImportReport:
-    """Insert or refresh every commune of the shipped file in a few bulk statements.
+    """Insert new communes and update changed ones from the shipped file; a second run writes
+    nothing. Coordinates that came from an official import (IGN) and mountain flags are kept:
+    the shipped file only fills what it knows better than nothing.
 
-    Coordinates that came from an official import (IGN) and mountain flags are kept: the shipped
-    file only fills what it knows better than nothing.
+    Plain executemany rather than bulk_create: SQLite's parameter limit would cut 37,000 rows
+    into hundreds of statements that Django spends seconds compiling.
     """
     _, rows = read_rows(path)
-    existing = {c.insee_code: c for c in Commune.objects.only(
-        "insee_code", "latitude", "longitude", "coordinates_source", "mountain")}
-    objs = []
+    columns = ["insee_code", "name", "search_name", "kind", "parent_code", "postcodes",
+               "population", "epci_code", "epci_name", "department", "region", "latitude",
+               "longitude", "coordinates_source", "mountain"]
+    existing = {r[0]: r for r in Commune.objects.values_list(*columns)}
+    inserts, updates, unchanged = [], [], 0
     for _, row in rows:
-        old = existing.get(row["insee_code"])
-        lat = float(row["latitude"]) if row["latitude"] else None
-        lon = float(row["longitude"]) if row["longitude"] else None
-        source = row["coordinates_source"]
-        if old is not None and old.coordinates_source not in SHIPPED_SOURCES:
-            lat, lon, source = old.latitude, old.longitude, old.coordinates_source
-        objs.append(Commune(
-            insee_code=row["insee_code"], name=row["name"], search_name=search_key(row["name"]),
-            kind=row["kind"], parent_code=row["parent_code"], postcodes=row["postcodes"],
-            population=int(row["population"]) if row["population"] else None,
-            epci_code=row["epci_code"], epci_name=row["epci_name"],
-            department=row["department"], region=row["region"], latitude=lat, longitude=lon,
-            coordinates_source=source, mountain=old.mountain if old else None,
-        ))
-    fields = ["name", "search_name", "kind", "parent_code", "postcodes", "population",
-              "epci_code", "epci_name", "department", "region", "latitude", "longitude",
-              "coordinates_source"]
-    with transaction.atomic():
-        Commune.objects.bulk_create(objs, batch_size=2000, update_conflicts=True,
-                                    unique_fields=["insee_code"], update_fields=fields)
-    created = len(objs) - len(existing.keys() & {o.insee_code for o in objs})
-    missing = sum(1 for o in objs if o.kind == CommuneKind.COMMUNE and o.latitude is None)
-    return ImportReport(created=created, updated=len(objs) - created, notes=[
-        f"{missing} commune(s) sans coordonnées (voir territory/data/missing_coordinates.csv.gz)"
+        code = row["insee_code"]
+        old = existing.get(code)
+        coords = (float(row["latitude"]) if row["latitude"] else None,
+                  float(row["longitude"]) if row["longitude"] else None,
+                  row["coordinates_source"])
+        if old is not None and old[13] not in SHIPPED_SOURCES:
+            coords = old[11:14]
+        new = (code, row["name"], search_key(row["name"]), row["kind"], row["parent_code"],
+               row["postcodes"], int(row["population"]) if row["population"] else None,
+               row["epci_code"], row["epci_name"], row["department"], row["region"], *coords,
+               old[14] if old is not None else None)
+        if old is None:
+            inserts.append(new)
+        elif tuple(old) != new:
+            updates.append((*new[1:], code))
+        else:
+            unchanged += 1
+    table = connection.ops.quote_name(Commune._meta.db_table)
+    quoted = [connection.ops.quote_name(c) for c in columns]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if inserts:
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(quoted)}) "  # noqa: S608 - our own names
+                f"VALUES ({', '.join(['%s'] * len(columns))})", inserts)
+        if updates:
+            assignments = ", ".join(f"{q} = %s" for q in quoted[1:])
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {quoted[0]} = %s",  # noqa: S608
+                updates)
+    missing = sum(1 for _, r in rows if r["kind"] == CommuneKind.COMMUNE and not r["latitude"])
+    return ImportReport(created=len(inserts), updated=len(updates), unchanged=unchanged, notes=[
+        f"{missing} commune(s) sans coordonnées dans le fichier livré (voir "
+        "territory/data/missing_coordinates.csv.gz)"
     ])
 
 

@@ -34,7 +34,7 @@ class Commune(models.Model):
     epci_code = models.CharField(_("SIREN de l'EPCI"), max_length=9, blank=True, db_index=True)
     epci_name = models.CharField(_("intercommunalité"), max_length=200, blank=True)
     department = models.CharField(_("département"), max_length=3, db_index=True)
-    region = models.CharField(_("région"), max_length=2, blank=True)
+    region = models.CharField(_("région"), max_length=3, blank=True)  # 975: overseas
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     coordinates_source = models.CharField(_("source des coordonnées"), max_length=40, blank=True)

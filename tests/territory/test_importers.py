@@ -65,15 +65,20 @@ def test_load_communes_is_idempotent_and_keeps_official_coordinates(rows):
     out = io.StringIO()
     call_command("load_communes", stdout=out)
     assert Commune.objects.count() == len(rows)
-    assert f"{len(rows)} créé(s)" in out.getvalue()
-    villard = Commune.objects.get(insee_code="38548")
-    assert villard.search_name == "villard de lans" and villard.population == 4328
+    assert f"{len(rows)} créé(s), 0 mis à jour" in out.getvalue()
+    Commune.objects.filter(insee_code="38548").update(population=1, name="X")
     Commune.objects.filter(insee_code="38153").update(latitude=45.2, longitude=5.6,
                                                       coordinates_source="ign", mountain=True)
     out = io.StringIO()
     call_command("load_communes", stdout=out)
-    assert "0 créé(s)" in out.getvalue()
+    assert "0 créé(s), 1 mis à jour" in out.getvalue()
+    out = io.StringIO()
+    call_command("load_communes", stdout=out)
+    assert f"0 créé(s), 0 mis à jour, {len(rows)} inchangé(s)" in out.getvalue()
     assert Commune.objects.count() == len(rows)
+    villard = Commune.objects.get(insee_code="38548")
+    assert (villard.name, villard.search_name, villard.population) == (
+        "Villard-de-Lans", "villard de lans", 4328)
     engins = Commune.objects.get(insee_code="38153")
     assert (engins.latitude, engins.longitude, engins.mountain) == (45.2, 5.6, True)
 
@@ -102,6 +107,9 @@ def test_import_ign_centroids_and_mountain_list(tmp_path):
                  "INSEE_COM,NOM,latitude,longitude\n38153,Engins,45.1953,5.6214\n"
                  "2A004,Ajaccio,41.9267,8.7369\n")
     call_command("import_communes", str(path), stdout=io.StringIO())
+    villard = Commune.objects.get(insee_code="38548")
+    assert (villard.name, villard.search_name, villard.population) == (
+        "Villard-de-Lans", "villard de lans", 4328)
     engins = Commune.objects.get(insee_code="38153")
     assert (engins.latitude, engins.longitude, engins.coordinates_source) == (
         45.1953, 5.6214, "ign")

@@ -129,18 +129,32 @@ def test_min_minutes_between_places():
     assert plan.covered_population == 1500 + 2300 + 50 and plan.status == "optimal"
 
 
-def test_time_limited_result_is_never_called_optimal():
-    rng = np.random.default_rng(3)
-    n = 400
-    demand = Points(45 + rng.uniform(0, 1.2, n), 5 + rng.uniform(0, 1.6, n))
-    weights = rng.integers(50, 5000, n)
-    problem = prepare(demand, weights, demand, minutes=12, router=OfflineRouter())
-    plan = plan_max_coverage(problem, 12, time_limit=0.05, method="mip")
-    assert plan.upper_bound >= plan.covered_population
-    if plan.upper_bound - plan.covered_population > 0.5:
-        assert plan.status == "feasible" and "au moins" in plan.message
-    else:
-        assert plan.status == "optimal"
+def test_time_limited_result_is_never_called_optimal(monkeypatch):
+    from territory import planner
+    from territory.solver import SolveResult
+
+    # Greedy trap: the middle candidate (10) reaches 200, but 0 and 20 together reach 300.
+    demand = line([-5, 5, 15, 25])
+    problem = prepare(demand, [50, 100, 100, 50], line([0, 10, 20]), minutes=5,
+                      router=ONE_KM_A_MINUTE)
+    assert problem.cover.matrix.toarray().astype(int).tolist() == [
+        [1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]  # 5 minutes exactly counts
+    assert plan_max_coverage(problem, 2, method="mip").covered_population == 300
+
+    # Now the swaps and the relaxations are silenced and the MIP stops on its time limit with
+    # no better plan: greedy's 250 remains, with Minoux's bound 250 + 50.
+    monkeypatch.setattr(planner, "swap_improve", lambda problem, chosen, **kw: chosen)
+    monkeypatch.setattr(planner, "lagrangian_bound", lambda *a, **kw: float("inf"))
+    monkeypatch.setattr(planner, "solve", lambda *a, **kw: SolveResult(
+        "time_limit", None, None, 330.0, 0.0))
+    plan = plan_max_coverage(problem, 2, method="mip")
+    assert (plan.covered_population, plan.upper_bound) == (250, 300)
+    assert plan.status == "feasible" and plan.gap == pytest.approx(50 / 300)
+    assert plan.solver.endswith("MIP HiGHS (time_limit)")
+    assert plan.message == (
+        "2 nouveaux lieux : 83,3 % de la population à 5 min ou moins d'un lieu (aujourd'hui "
+        "0,0 %). Ce plan atteint au moins 83,3 % de la meilleure couverture possible avec 2 "
+        "lieux (borne prouvée : 100,0 %).")
 
 
 # -- brute force on tiny random instances ------------------------------------------------------
