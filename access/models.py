@@ -296,3 +296,24 @@ class PresenceEvent(models.Model):
 
     def __str__(self):
         return f"{self.site} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Kiosk(models.Model):
+    """A tablet at a site's entrance: walk-ins register there and members scan their booking's
+    QR code. Its URL carries a secret token (only its SHA-256 is stored), so the tablet needs
+    no staff login that a visitor could use."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("places.Site", on_delete=models.CASCADE, related_name="kiosks")
+    token_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("borne d'accueil")
+        verbose_name_plural = _("bornes d'accueil")
+
+    def __str__(self):
+        return str(self.site)

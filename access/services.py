@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from access import crypto
-from access.models import Credential, CredentialKind, DoorController, MemberAccess
+from access.models import Credential, CredentialKind, DoorController, Kiosk, MemberAccess
 from access.rules import policy_for
 from core import audit
 
@@ -143,3 +144,24 @@ def rotate_controller_key(controller: DoorController, *, actor) -> str:
         audit.record(network=controller.network, actor=actor, action="access.controller_rotated",
                      target=controller)
     return crypto.controller_secret(controller.key_id, controller.key_salt)
+
+
+def create_kiosk(site, *, actor) -> tuple[Kiosk, str]:
+    """A new kiosk link for a site's tablet; the token is shown once."""
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        kiosk = Kiosk.objects.create(network=site.network, site=site,
+                                     token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                     created_by=actor if getattr(actor, "is_authenticated",
+                                                                 False) else None)
+        audit.record(network=site.network, actor=actor, action="access.kiosk_created",
+                     target=kiosk, data={"site": site.pk})
+    return kiosk, token
+
+
+def disable_kiosks(site, *, actor) -> int:
+    with transaction.atomic():
+        count = Kiosk.objects.filter(site=site, is_active=True).update(is_active=False)
+        audit.record(network=site.network, actor=actor, action="access.kiosks_disabled",
+                     target=site, data={"count": count})
+    return count

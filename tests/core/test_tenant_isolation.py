@@ -54,6 +54,9 @@ def fillers(world):
                                                 start_date=day, end_date=day)
     organisation = f.make_organisation(world.network)
     role = Role.objects.filter(member=world.concierge).first()
+    from access.services import issue_badge
+
+    credential = issue_badge(world.member, "A0A0A0A0", actor=None)
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
@@ -67,6 +70,7 @@ def fillers(world):
         "organisation_id": organisation.pk,
         "role_id": role.pk,
         "token": "not-the-right-token",
+        "credential_id": credential.pk,
     }
 
 

@@ -1,0 +1,51 @@
+"""The entrance tablet (/kiosque/<token>/): a walk-in registers, or a member scans the QR code
+of their booking. The token in the URL is the credential; an unknown one is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.forms import ScanForm, WalkInForm
+from access.models import PresenceSource
+from access.presence import booking_from_token, check_in_booking, register_walk_in
+from access.selectors import kiosk_for_token
+from bookings.errors import BookingError
+
+
+def kiosk(request, token):
+    found = kiosk_for_token(token)
+    if found is None:
+        raise Http404
+    site = found.site
+    action = request.POST.get("action") if request.method == "POST" else None
+    walk_in = WalkInForm(request.POST if action == "walk_in" else None, prefix="visit")
+    scan = ScanForm(request.POST if action == "scan" else None, prefix="scan")
+    if action == "walk_in" and walk_in.is_valid():
+        data = walk_in.cleaned_data
+        visit = register_walk_in(site, name=data["name"], email=data["email"],
+                                 status=data["status"], purpose=data["purpose"],
+                                 home_commune=data["home_commune"], now=timezone.now())
+        messages.success(request, _("Bienvenue %(name)s ! L'accueil est prévenu de votre "
+                                    "arrivée.") % {"name": visit.name})
+        return redirect(request.path)
+    if action == "scan" and scan.is_valid():
+        booking = booking_from_token(scan.cleaned_data["token"].strip(), site=site)
+        if booking is None:
+            scan.add_error("token", _("Ce QR code ne correspond à aucune réservation de ce "
+                                      "lieu."))
+        else:
+            try:
+                check_in_booking(booking, source=PresenceSource.QR, actor=None,
+                                 now=timezone.now())
+            except BookingError as err:
+                scan.add_error("token", err.full_message())
+            else:
+                messages.success(request, _("Bonjour %(name)s, votre présence est "
+                                            "enregistrée.") % {"name": booking.holder_name})
+                return redirect(request.path)
+    return render(request, "access/kiosk.html", {"site": site, "walk_in": walk_in,
+                                                 "scan": scan})
