@@ -3,6 +3,7 @@
 Not network-scoped: every network of an installation plans on the same map of France.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -87,3 +88,49 @@ class ExternalPlace(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RunKind(models.TextChoices):
+    COVERAGE = "coverage", _("Couverture actuelle")
+    MAX_COVERAGE = "max_coverage", _("Où ouvrir k nouveaux lieux")
+    MIN_PLACES = "min_places", _("Combien de lieux pour X % de la population")
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    RUNNING = "running", _("en cours")
+    DONE = "done", _("terminé")
+    FAILED = "failed", _("échec")
+
+
+class PlanningRun(models.Model):
+    """One computation of the planner for a network, run in the background; its progress is
+    polled by the page and its result kept for the record (what was shown to the council)."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE,
+                                related_name="planning_runs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    kind = models.CharField(_("question"), max_length=20, choices=RunKind.choices)
+    parameters = models.JSONField(_("paramètres"), default=dict)
+    status = models.CharField(_("état"), max_length=10, choices=RunStatus.choices,
+                              default=RunStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    progress_label = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(_("résultat"), default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calcul du planificateur")
+        verbose_name_plural = _("calculs du planificateur")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.PENDING, RunStatus.RUNNING)

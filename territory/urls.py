@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from territory import views
+
+urlpatterns = [
+    path("", views.planner, name="territory_planner"),
+    path("calculs/<int:run_id>/", views.run_detail, name="territory_run"),
+    path("calculs/<int:run_id>/avancement/", views.run_progress,
+         name="territory_run_progress"),
+]

@@ -1,0 +1,92 @@
+"""Read queries that turn the database into the planner's arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Q, Sum
+
+from places.models import Site
+from territory.coverage import Points
+from territory.models import Commune, CommuneKind, ExternalPlace
+
+SCOPES = ("epci", "department")
+
+
+@dataclass
+class Territory:
+    """Demand (communes with coordinates and population), candidates (the same communes) and
+    existing places of a perimeter, plus what had to be left out."""
+
+    codes: list[str]
+    names: list[str]
+    population: np.ndarray
+    demand: Points
+    place_names: list[str]
+    places: Points
+    label: str
+    unlocated_communes: int
+    unlocated_population: int
+    unlocated_places: list[str]
+
+
+def site_communes(network) -> list[Commune]:
+    codes = set(Site.objects.filter(network=network, is_active=True)
+                .values_list("insee_code", flat=True))
+    return list(Commune.objects.filter(insee_code__in=codes))
+
+
+def perimeter_filter(network, scope: str) -> tuple[Q, str]:
+    """Communes of the intercommunalities (or departments) where the network has sites."""
+    communes = site_communes(network)
+    if scope == "department":
+        values = sorted({c.department for c in communes})
+        return Q(department__in=values), ", ".join(f"département {v}" for v in values)
+    values = sorted({(c.epci_code, c.epci_name) for c in communes if c.epci_code})
+    return Q(epci_code__in=[v[0] for v in values]), ", ".join(v[1] for v in values)
+
+
+def territory_for(network, *, scope: str = "epci", include_external: bool = False) -> Territory:
+    perimeter, label = perimeter_filter(network, scope)
+    base = Commune.objects.filter(perimeter, kind=CommuneKind.COMMUNE, population__gt=0)
+    located = list(base.filter(latitude__isnull=False, longitude__isnull=False)
+                   .order_by("insee_code")
+                   .values_list("insee_code", "name", "population", "latitude", "longitude",
+                                "mountain"))
+    unlocated = base.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+    demand = Points([r[3] for r in located], [r[4] for r in located],
+                    [bool(r[5]) for r in located])
+
+    coords = {c.insee_code: c for c in Commune.objects.filter(
+        insee_code__in=Site.objects.filter(network=network).values("insee_code"))}
+    names, lat, lon, mountain, missing = [], [], [], [], []
+    for site in Site.objects.filter(network=network, is_active=True).order_by("name"):
+        commune = coords.get(site.insee_code)
+        if site.latitude is not None and site.longitude is not None:
+            point = (float(site.latitude), float(site.longitude))
+        elif commune is not None and commune.has_coordinates:
+            point = (commune.latitude, commune.longitude)  # the commune's centre
+        else:
+            missing.append(site.name)
+            continue
+        names.append(site.name)
+        lat.append(point[0])
+        lon.append(point[1])
+        mountain.append(bool(commune.mountain) if commune else False)
+    if include_external:
+        codes = [r[0] for r in located]
+        for place in ExternalPlace.objects.filter(insee_code__in=codes,
+                                                  latitude__isnull=False).order_by("name"):
+            names.append(f"{place.name} ({place.credit.split(',')[0]})")
+            lat.append(place.latitude)
+            lon.append(place.longitude)
+            mountain.append(False)
+    return Territory(
+        codes=[r[0] for r in located], names=[r[1] for r in located],
+        population=np.array([r[2] for r in located], float), demand=demand,
+        place_names=names, places=Points(lat, lon, mountain), label=label,
+        unlocated_communes=unlocated.count(),
+        unlocated_population=unlocated.aggregate(p=Sum("population"))["p"] or 0,
+        unlocated_places=missing,
+    )

@@ -1,0 +1,72 @@
+"""Writes of the territory planner: start a run, execute it (from the background task)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import audit
+from places.models import Network
+from territory.analysis import PlanningError, compute
+from territory.models import PlanningRun, RunStatus
+
+log = logging.getLogger(__name__)
+# A run still "running" after this long lost its worker: it no longer blocks a new one.
+STALE_AFTER = dt.timedelta(hours=1)
+
+
+class RunRefused(Exception):
+    pass
+
+
+def start_planning_run(network, *, actor, kind: str, parameters: dict, now) -> PlanningRun:
+    """Record the question and compute it in the background; one active run per network so a
+    double click does not queue the same heavy work twice."""
+    from territory.tasks import run_planning
+
+    with transaction.atomic():
+        Network.objects.select_for_update().filter(pk=network.pk).first()
+        active = PlanningRun.objects.filter(
+            network=network, status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+            created_at__gte=now - STALE_AFTER)
+        if active.exists():
+            raise RunRefused(_("Un calcul est déjà en cours pour ce réseau : attendez qu'il "
+                               "se termine."))
+        run = PlanningRun.objects.create(network=network, created_by=actor, created_at=now,
+                                         kind=kind, parameters=parameters)
+        audit.record(network=network, actor=actor, action="territory.run_started", target=run,
+                     data={"kind": kind})
+        transaction.on_commit(lambda: run_planning(run.pk))
+    return run
+
+
+def execute_planning_run(run_id: int) -> PlanningRun | None:
+    """Compute a pending run, saving progress as it goes; failures are stored, not raised."""
+    with transaction.atomic():
+        run = (PlanningRun.objects.select_for_update().select_related("network")
+               .filter(pk=run_id, status=RunStatus.PENDING).first())
+        if run is None:
+            return None
+        run.status, run.started_at, run.progress = RunStatus.RUNNING, timezone.now(), 1
+        run.save(update_fields=["status", "started_at", "progress"])
+
+    def progress(value: int, label: str):
+        run.progress, run.progress_label = value, label
+        PlanningRun.objects.filter(pk=run.pk).update(progress=value, progress_label=label)
+
+    try:
+        result = compute(run.network, run.kind, run.parameters, progress)
+    except PlanningError as exc:
+        run.status, run.error = RunStatus.FAILED, str(exc)
+    except Exception:
+        log.exception("planning run %s failed", run.pk)
+        run.status, run.error = RunStatus.FAILED, _("Le calcul a échoué (erreur interne).")
+    else:
+        run.status, run.result, run.progress = RunStatus.DONE, result, 100
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "result", "error", "progress", "finished_at"])
+    return run
