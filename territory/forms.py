@@ -71,3 +71,57 @@ class PlanningForm(forms.Form):
         if data.get("min_catchment") and not data.get("catchment_minutes"):
             data["catchment_minutes"] = data.get("minutes")
         return data
+
+
+class BudgetSettingsForm(forms.Form):
+    years = forms.IntegerField(label=_("Années simulées"), initial=5, min_value=1, max_value=15)
+    desks = forms.IntegerField(label=_("Postes de travail"), initial=8, min_value=1,
+                               max_value=500)
+    open_days = forms.IntegerField(label=_("Jours d'ouverture par an"), initial=250,
+                                   min_value=1, max_value=366)
+    ramp_up = forms.CharField(
+        label=_("Montée en charge (% des membres par année)"), initial="100", required=False,
+        help_text=_("Ex. « 50 80 100 » : 50 % des membres la 1re année, 80 % la 2e, puis "
+                    "100 %."))
+    charges_growth = forms.DecimalField(label=_("Hausse annuelle des charges (%)"), initial=0,
+                                        min_value=-50, max_value=50, decimal_places=2)
+    subsidy_label = forms.CharField(label=_("Subvention"), initial=_("Subvention dégressive"),
+                                    required=False, max_length=100)
+    subsidy_amount = forms.DecimalField(label=_("Montant la 1re année (€)"), initial=0,
+                                        min_value=0, max_digits=12, decimal_places=2)
+    subsidy_years = forms.IntegerField(label=_("Dégressive sur (années)"), initial=3,
+                                       min_value=1, max_value=15)
+
+    def clean_ramp_up(self):
+        from decimal import Decimal, InvalidOperation
+
+        text = (self.cleaned_data.get("ramp_up") or "100").replace(",", ".")
+        try:
+            values = [Decimal(v) / 100 for v in text.split()]
+        except InvalidOperation:
+            raise ValidationError(_("Des pourcentages séparés par des espaces.")) from None
+        if not values or any(v < 0 or v > 5 for v in values):
+            raise ValidationError(_("Des pourcentages entre 0 et 500."))
+        return values
+
+
+class ChargeForm(forms.Form):
+    label = forms.CharField(label=_("Charge"), max_length=100)
+    amount = forms.DecimalField(label=_("Montant annuel (€)"), min_value=0, max_digits=12,
+                                decimal_places=2)
+
+
+class FormulaForm(forms.Form):
+    label = forms.CharField(label=_("Formule"), max_length=100)
+    members = forms.DecimalField(label=_("Membres ou unités"), min_value=0, max_digits=8,
+                                 decimal_places=2)
+    price = forms.DecimalField(label=_("Prix (€)"), min_value=0, max_digits=10,
+                               decimal_places=2)
+    periods = forms.DecimalField(label=_("Mois facturés (ou 1)"), min_value=0, max_value=12,
+                                 max_digits=4, decimal_places=2)
+    desk_days = forms.DecimalField(label=_("Jours-poste par période"), min_value=0,
+                                   max_digits=6, decimal_places=3)
+
+
+ChargeFormSet = forms.formset_factory(ChargeForm, extra=2, can_delete=True)
+FormulaFormSet = forms.formset_factory(FormulaForm, extra=2, can_delete=True)

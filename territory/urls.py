@@ -7,4 +7,5 @@ urlpatterns = [
     path("calculs/<int:run_id>/", views.run_detail, name="territory_run"),
     path("calculs/<int:run_id>/avancement/", views.run_progress,
          name="territory_run_progress"),
+    path("budget/", views.budget, name="territory_budget"),
 ]

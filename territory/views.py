@@ -1,12 +1,16 @@
 """Planner pages for network coordinators: ask a question, watch the run, read the answer."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.context import network_view
-from territory.forms import PlanningForm
+from territory.budget import Budget, Charge, Formula, Subsidy, default_template, simulate
+from territory.forms import BudgetSettingsForm, ChargeFormSet, FormulaFormSet, PlanningForm
 from territory.models import PlanningRun
 from territory.planner import pct
 from territory.services import RunRefused, start_planning_run
@@ -51,3 +55,49 @@ def run_progress(request, run_id):
     run = _run(request, run_id)
     return JsonResponse({"status": run.status, "progress": run.progress,
                          "label": run.progress_label, "active": run.is_active})
+
+
+def _filled(formset):
+    return [f.cleaned_data for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+@network_view("coordinator")
+def budget(request):
+    """Budget simulator: the PACA association template, editable line by line. Nothing is
+    stored: it is a calculation an official can redo with their own figures."""
+    template = default_template()
+    if request.method == "POST":
+        settings_form = BudgetSettingsForm(request.POST)
+        charges = ChargeFormSet(request.POST, prefix="charges")
+        formulas = FormulaFormSet(request.POST, prefix="formulas")
+    else:
+        settings_form = BudgetSettingsForm()
+        charges = ChargeFormSet(prefix="charges", initial=[
+            {"label": c.label, "amount": c.amount} for c in template.charges])
+        formulas = FormulaFormSet(prefix="formulas", initial=[
+            {"label": f.label, "members": f.members, "price": f.price, "periods": f.periods,
+             "desk_days": f.desk_days.quantize(Decimal("0.001"))} for f in template.formulas])
+    simulation = budget_model = None
+    if request.method == "GET":
+        budget_model = template
+        budget_model.ramp_up = [Decimal(1)]
+        simulation = simulate(budget_model, years=5)
+    elif settings_form.is_valid() and charges.is_valid() and formulas.is_valid():
+        data = settings_form.cleaned_data
+        subsidies = []
+        if data["subsidy_amount"]:
+            subsidies.append(Subsidy(data["subsidy_label"] or _("Subvention"),
+                                     data["subsidy_amount"], data["subsidy_years"]))
+        budget_model = Budget(
+            [Charge(c["label"], c["amount"]) for c in _filled(charges)],
+            [Formula(f["label"], f["members"], f["price"], f["periods"], f["desk_days"])
+             for f in _filled(formulas)],
+            subsidies=subsidies, desks=data["desks"], open_days=data["open_days"],
+            ramp_up=data["ramp_up"], charges_growth=data["charges_growth"] / 100)
+        simulation = simulate(budget_model, years=data["years"])
+    return render(request, "territory/budget.html", {
+        "settings_form": settings_form, "charges": charges, "formulas": formulas,
+        "budget": budget_model, "simulation": simulation,
+        "occupancy": pct(budget_model.occupancy) if budget_model else "",
+        "occupancy_target": pct(budget_model.occupancy_target) if budget_model else ""})

@@ -1,6 +1,7 @@
 """Planner pages, background runs and the plan_territory command, with allow and deny."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -170,3 +171,63 @@ def test_plan_territory_command(vercors):
         call_command("plan_territory", "nulle-part", stdout=io.StringIO())
     with pytest.raises(CommandError, match="new_places"):
         call_command("plan_territory", "vercors", "--kind", "max_coverage", stdout=io.StringIO())
+
+
+def budget_post(response, **changes):
+    """The page's own form, as the browser would send it, with some fields changed."""
+    data = {}
+    for form in (response.context["settings_form"],):
+        for field in form:
+            data[field.html_name] = field.value() if field.value() is not None else ""
+    for formset in (response.context["charges"], response.context["formulas"]):
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for form in formset.forms:
+            for field in form:
+                value = field.value()
+                if value is not None and value is not False:
+                    data[field.html_name] = value
+    data["ramp_up"] = "100"
+    data.update(changes)
+    return data
+
+
+def test_budget_simulator_default_is_the_paca_study(client, world):
+    client.force_login(world.coordinator.user)
+    response = client.get(reverse("territory_budget", args=[world.network.slug]))
+    assert response.status_code == 200
+    sim = response.context["simulation"]
+    assert [(y.charges, y.products, y.result) for y in sim.years[:1]] == [
+        (Decimal("11890.00"), Decimal("11890.00"), Decimal("0.00"))]
+    page = response.content.decode()
+    assert "Équilibre sans subvention atteint l'année 1." in page
+
+
+def test_budget_simulator_recomputes_with_user_figures(client, world):
+    client.force_login(world.coordinator.user)
+    path = reverse("territory_budget", args=[world.network.slug])
+    first = client.get(path)
+    data = budget_post(first, **{"charges-0-amount": "7000",  # rent up by 2,000 €
+                                 "subsidy_amount": "3000", "subsidy_years": "3",
+                                 "ramp_up": "50 100", "years": "4"})
+    response = client.post(path, data)
+    assert response.status_code == 200
+    sim = response.context["simulation"]
+    assert [y.charges for y in sim.years] == [Decimal("13890.00")] * 4
+    assert [y.products for y in sim.years] == [Decimal("5945.00")] + [Decimal("11890.00")] * 3
+    assert [y.subsidies for y in sim.years] == [Decimal(x) for x in (
+        "3000.00", "2000.00", "1000.00", "0.00")]
+    assert [y.result for y in sim.years] == [Decimal(x) for x in (
+        "-4945.00", "0.00", "-1000.00", "-2000.00")]
+    assert sim.break_even_year is None and sim.cumulative_break_even_year is None
+    assert "Pas d'équilibre sans subvention" in response.content.decode()
+
+
+@pytest.mark.parametrize("who, status", [("member", 403), ("concierge", 403),
+                                         ("outsider", 404)])
+def test_budget_simulator_refused_to_others(client, world, who, status):
+    person = getattr(world, who)
+    client.force_login(getattr(person, "user", person))
+    path = reverse("territory_budget", args=[world.network.slug])
+    assert client.get(path).status_code == status
+    assert client.post(path, {}).status_code == status
