@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from places.models import Site
 from territory.coverage import Points
@@ -90,3 +90,31 @@ def territory_for(network, *, scope: str = "epci", include_external: bool = Fals
         unlocated_population=unlocated.aggregate(p=Sum("population"))["p"] or 0,
         unlocated_places=missing,
     )
+
+
+def search_communes(query: str, limit: int = 10) -> list[Commune]:
+    """Communes whose name or postcode matches what a person typed: accents, case, hyphens and
+    "St"/"Ste" forgiven ("st nizier" finds Saint-Nizier-du-Moucherotte); names that start with
+    the words first, then the most populated."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from territory.text import search_key
+
+    text = query.strip()
+    if not text:
+        return []
+    if text.isdigit():
+        qs = Commune.objects.filter(postcodes__contains=text)
+    else:
+        key = search_key(text)
+        if not key:
+            return []
+        qs = Commune.objects.filter(Q(search_name__startswith=key)
+                                    | Q(search_name__contains=f" {key}"))
+    rank = Case(When(search_name__startswith=search_key(text) or "\0", then=Value(0)),
+                default=Value(1), output_field=IntegerField())
+    kind_rank = Case(When(kind=CommuneKind.COMMUNE, then=Value(0)), default=Value(1),
+                     output_field=IntegerField())
+    return list(qs.annotate(rank=rank, kind_rank=kind_rank)
+                .order_by("rank", "kind_rank", F("population").desc(nulls_last=True), "name")
+                [:limit])

@@ -162,3 +162,26 @@ def test_import_anct_places_bad_line(tmp_path):
         call_command("import_places", str(path), stdout=io.StringIO(), stderr=err)
     assert err.getvalue().startswith("Ligne 2 : coordonnées invalides")
     assert ExternalPlace.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_search_communes_forgives_accents_hyphens_and_saint():
+    from territory.selectors import search_communes
+
+    for code, name, kind, pop, postcodes in [
+        ("38433", "Saint-Nizier-du-Moucherotte", "commune", 1162, "38250"),
+        ("38205", "Lans-en-Vercors", "commune", 2751, "38250"),
+        ("38021", "Autrans", "delegated", None, ""),
+        ("38225", "Autrans-Méaudre en Vercors", "commune", 2936, "38112 38880"),
+        ("01001", "L'Abergement-Clémenciat", "commune", 800, "01400"),
+    ]:
+        Commune.objects.create(insee_code=code, name=name, kind=kind, population=pop,
+                               postcodes=postcodes, department=code[:2])
+    names = lambda q: [c.name for c in search_communes(q)]  # noqa: E731
+    assert names("st nizier") == ["Saint-Nizier-du-Moucherotte"]
+    assert names("LANS") == ["Lans-en-Vercors"]
+    assert names("autrans") == ["Autrans-Méaudre en Vercors", "Autrans"]
+    assert names("meaudre") == ["Autrans-Méaudre en Vercors"]
+    assert names("abergement clemenciat") == ["L'Abergement-Clémenciat"]
+    assert names("38250") == ["Lans-en-Vercors", "Saint-Nizier-du-Moucherotte"]
+    assert names("  ") == [] and names("-") == []
