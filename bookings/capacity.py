@@ -46,6 +46,26 @@ def overlapping_bookings(resource, start, end, *, exclude_pk=None):
     return qs
 
 
+def occupancy(resource, start, end, *, exclude_pk=None) -> tuple[list, str | None]:
+    """The (start, end, seats) spans of active bookings overlapping [start, end), and the
+    reason of a block covering it if any ("" for a block without reason), in one query."""
+    from django.db.models import CharField, IntegerField, Value
+
+    bookings = overlapping_bookings(resource, start, end, exclude_pk=exclude_pk).annotate(
+        is_block=Value(0, IntegerField()), why=Value("", CharField()),
+    ).order_by().values_list("start", "end", "seats", "is_block", "why")
+    blocks = ResourceBlock.objects.filter(resource=resource, start__lt=end, end__gt=start).annotate(
+        seats=Value(0, IntegerField()), is_block=Value(1, IntegerField()),
+    ).order_by().values_list("start", "end", "seats", "is_block", "reason")
+    spans, block_reason = [], None
+    for s, e, seats, is_block, why in bookings.union(blocks, all=True):
+        if is_block:
+            block_reason = why or ""
+        else:
+            spans.append((s, e, seats))
+    return spans, block_reason
+
+
 def blocking(resource, start, end):
     return ResourceBlock.objects.filter(resource=resource, start__lt=end, end__gt=start).first()
 

@@ -27,9 +27,13 @@ from places.schedule import SiteSchedule
 
 
 def _lock_resource(resource: Resource) -> Resource:
-    """Serialise bookings of one resource until the transaction ends."""
-    return Resource.objects.select_for_update().select_related("site", "network").get(
-        pk=resource.pk)
+    """Serialise bookings of one resource until the transaction ends (PostgreSQL row lock;
+    SQLite's IMMEDIATE transaction already holds the write lock). Also reloads the resource
+    with its site and network, so the rules read fresh values in the same query."""
+    locked = Resource.objects.select_for_update(of=("self",)).select_related(
+        "site", "network").get(pk=resource.pk)
+    locked.site.network = locked.network  # same row; spares the schedule a query
+    return locked
 
 
 @contextmanager
@@ -41,13 +45,11 @@ def _capacity_guard(resource: Resource):
 
 
 def _check_capacity(resource: Resource, start, end, seats: int, *, exclude_pk=None) -> None:
-    block = capacity.blocking(resource, start, end)
-    if block:
+    spans, block_reason = capacity.occupancy(resource, start, end, exclude_pk=exclude_pk)
+    if block_reason is not None:
         raise BookingError("blocked", _("%(resource)s est indisponible sur ce créneau%(reason)s.")
                            % {"resource": resource.name,
-                              "reason": f" ({block.reason})" if block.reason else ""})
-    spans = list(capacity.overlapping_bookings(resource, start, end, exclude_pk=exclude_pk)
-                 .values_list("start", "end", "seats"))
+                              "reason": f" ({block_reason})" if block_reason else ""})
     used = capacity.peak_seats(spans, start, end)
     if used + seats > resource.seats:
         raise _taken(resource, start, end, seats, free=resource.seats - used)
@@ -108,20 +110,23 @@ def book_resource(member, resource: Resource, *, start: dt.datetime, end: dt.dat
     A resource needing approval gives a pending booking unless staff book it.
     """
     now = now or timezone.now()
-    schedule = schedule or SiteSchedule(resource.site)
-    _validate(resource, start, end, seats, member=member, guest_email=guest_email, now=now,
-              by_staff=by_staff, schedule=schedule)
-    status = (BookingStatus.PENDING if resource.requires_approval and not by_staff
-              else BookingStatus.CONFIRMED)
     try:
+        # Rules and capacity are checked under the lock, on the resource as it is now.
         with _capacity_guard(resource) as locked:
+            if schedule is None:
+                schedule = SiteSchedule.for_day(locked.site, start.astimezone(
+                    locked.network.tz).date())
+            _validate(locked, start, end, seats, member=member, guest_email=guest_email,
+                      now=now, by_staff=by_staff, schedule=schedule)
             _check_capacity(locked, start, end, seats)
+            status = (BookingStatus.PENDING if locked.requires_approval and not by_staff
+                      else BookingStatus.CONFIRMED)
             booking = Booking.objects.create(
                 network_id=locked.network_id, site_id=locked.site_id, resource=locked,
                 member=member, guest_name=guest_name, guest_email=guest_email.lower(),
                 start=start, end=end, seats=seats, is_exclusive=not locked.is_pooled,
                 status=status, source=source, series=series, note=note,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
             )
             audit.record(network=locked.network, actor=actor, action="booking.created",
                          target=booking, data={"source": source, "status": status})

@@ -67,6 +67,31 @@ class SiteSchedule:
             exceptions[e.site_id].append(e)
         return {s.pk: cls(s, hours[s.pk], exceptions[s.pk]) for s in sites}
 
+    @classmethod
+    def for_day(cls, site: Site, date: dt.date) -> SiteSchedule:
+        """The schedule of one site restricted to one local date, in a single query (the
+        weekday's hours and the exceptions covering the date): the booking service's path."""
+        from types import SimpleNamespace
+
+        from django.db.models import BooleanField, CharField, DateField, IntegerField, Value
+
+        hours = OpeningHours.objects.filter(site=site, weekday=date.weekday()).annotate(
+            k=Value(0, IntegerField()), c=Value(False, BooleanField()),
+            r=Value("", CharField()), sd=Value(None, DateField()), ed=Value(None, DateField()),
+        ).order_by().values_list("k", "opens", "closes", "c", "r", "sd", "ed")
+        exceptions = OpeningException.objects.filter(
+            site=site, start_date__lte=date, end_date__gte=date
+        ).annotate(k=Value(1, IntegerField())).order_by().values_list(
+            "k", "opens", "closes", "closed", "reason", "start_date", "end_date")
+        weekly, special = [], []
+        for kind, opens, closes, closed, reason, start, end in hours.union(exceptions, all=True):
+            if kind == 0:
+                weekly.append(SimpleNamespace(weekday=date.weekday(), opens=opens, closes=closes))
+            else:
+                special.append(SimpleNamespace(start_date=start, end_date=end, closed=closed,
+                                               opens=opens, closes=closes, reason=reason))
+        return cls(site, weekly, special)
+
     def day(self, date: dt.date) -> DayHours:
         for exc in self.exceptions:
             if exc.start_date <= date <= exc.end_date:
