@@ -421,9 +421,11 @@ def _max_coverage_message(plan: Plan, k: int) -> str:
     else:
         text += (f" Ce plan atteint au moins {pct(plan.ratio)} de la meilleure couverture "
                  f"possible avec {k} lieux (borne prouvée : {pct(plan.bound_share)}).")
-    if n < k:
-        text += (" Les contraintes ou la géographie ne permettent pas d'en placer "
-                 f"{k} utilement.")
+    if plan.eligible_candidates == 0:
+        text += " Aucune commune candidate ne respecte les contraintes demandées."
+    elif n < k:
+        text += (f" Au-delà de {n} lieu{'x' if n > 1 else ''}, un lieu de plus n'ajouterait "
+                 "aucun habitant couvert (ou les contraintes l'empêchent).")
     return text
 
 

@@ -47,17 +47,9 @@ def perimeter_filter(network, scope: str) -> tuple[Q, str]:
     return Q(epci_code__in=[v[0] for v in values]), ", ".join(v[1] for v in values)
 
 
-def territory_for(network, *, scope: str = "epci", include_external: bool = False) -> Territory:
-    perimeter, label = perimeter_filter(network, scope)
-    base = Commune.objects.filter(perimeter, kind=CommuneKind.COMMUNE, population__gt=0)
-    located = list(base.filter(latitude__isnull=False, longitude__isnull=False)
-                   .order_by("insee_code")
-                   .values_list("insee_code", "name", "population", "latitude", "longitude",
-                                "mountain"))
-    unlocated = base.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
-    demand = Points([r[3] for r in located], [r[4] for r in located],
-                    [bool(r[5]) for r in located])
-
+def network_sites(network):
+    """Active sites as (names, lats, lons, mountain flags, names without coordinates): at
+    their own coordinates, else at their commune's."""
     coords = {c.insee_code: c for c in Commune.objects.filter(
         insee_code__in=Site.objects.filter(network=network).values("insee_code"))}
     names, lat, lon, mountain, missing = [], [], [], [], []
@@ -74,6 +66,21 @@ def territory_for(network, *, scope: str = "epci", include_external: bool = Fals
         lat.append(point[0])
         lon.append(point[1])
         mountain.append(bool(commune.mountain) if commune else False)
+    return names, lat, lon, mountain, missing
+
+
+def territory_for(network, *, scope: str = "epci", include_external: bool = False) -> Territory:
+    perimeter, label = perimeter_filter(network, scope)
+    base = Commune.objects.filter(perimeter, kind=CommuneKind.COMMUNE, population__gt=0)
+    located = list(base.filter(latitude__isnull=False, longitude__isnull=False)
+                   .order_by("insee_code")
+                   .values_list("insee_code", "name", "population", "latitude", "longitude",
+                                "mountain"))
+    unlocated = base.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+    demand = Points([r[3] for r in located], [r[4] for r in located],
+                    [bool(r[5]) for r in located])
+
+    names, lat, lon, mountain, missing = network_sites(network)
     if include_external:
         codes = [r[0] for r in located]
         for place in ExternalPlace.objects.filter(insee_code__in=codes,

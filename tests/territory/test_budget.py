@@ -100,3 +100,29 @@ def test_flow_file_bad_lines(tmp_path):
     with pytest.raises(ImportFailed) as exc:
         read_flows(path)
     assert [e.split(" :")[0] for e in exc.value.errors] == ["Ligne 2", "Ligne 3"]
+
+
+@pytest.mark.django_db
+def test_estimate_commute_command(tmp_path, world, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from territory.models import Commune
+
+    settings.TERRITORY_TRAVEL_MODEL = {"detour": 1.0, "speed_kmh": 60, "short_speed_kmh": 60,
+                                       "short_trip_km": 1}
+    # Home at 0 km, the Autrans site at its commune's centre 5 km away, work 35 km away.
+    for code, km in [("38021", 5), ("38001", 0), ("38002", 35)]:
+        lat, lon = at(km)
+        Commune.objects.create(insee_code=code, name=code, department="38", population=1,
+                               latitude=lat, longitude=lon)
+    world.other_site.is_active = False
+    world.other_site.save()
+    path = tmp_path / "flux.csv"
+    path.write_text("COMMUNE;DCLT;IPONDI\n38001;38002;10\n38001;38999;4\n")
+    out = io.StringIO()
+    call_command("estimate_commute", "vercors", str(path), stdout=out)
+    # 10 × 0.2 × 1 × 45 × 2 × (35 − 5) km = 5,400 km.
+    assert "5400.00 km, 90.00 heures, 2700.00 € et 1177.20 kg CO2e" in out.getvalue()
+    assert "1 flux ignorés" in out.getvalue()

@@ -236,3 +236,15 @@ def test_min_places_matches_brute_force(seed):
     plan = plan_min_places(problem, target, method="mip")
     assert plan.status == "optimal" and len(plan.chosen) == truth
     assert plan.covered_population >= target * weights.sum() - 1e-6
+
+
+def test_messages_when_nothing_more_can_be_gained():
+    none_allowed = valley(allowed=np.zeros(6, bool))
+    plan = plan_max_coverage(none_allowed, 2)
+    assert plan.chosen == [] and plan.status == "optimal"
+    assert plan.message.endswith("Aucune commune candidate ne respecte les contraintes "
+                                 "demandées.")
+    plan = plan_max_coverage(valley(), 5)  # C, E and F reach everybody
+    assert len(plan.chosen) == 3 and plan.share == 1.0
+    assert plan.message.endswith("Au-delà de 3 lieux, un lieu de plus n'ajouterait aucun "
+                                 "habitant couvert (ou les contraintes l'empêchent).")
