@@ -107,25 +107,31 @@ def online_bound(problem: Problem, chosen, k: int) -> float:
 
 
 def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline: float,
-                     iterations: int = 3000, patience: int = 20) -> float:
-    """Upper bound by Lagrangian relaxation of "y_d ≤ Σ x_i" with subgradient steps.
+                     iterations: int = 3000, patience: int = 20):
+    """Upper bound by Lagrangian relaxation of "y_d ≤ Σ x_i" with subgradient steps, and the
+    best plan met on the way. Returns (bound, plan or None, plan's coverage).
 
     For any 0 ≤ λ ≤ w: OPT ≤ Σ_d max(0, w_d − λ_d) + (sum of the k largest Σ_{d∈N(i)} λ_d).
     It starts from the multipliers that give Minoux's bound for `chosen` and converges towards
-    the LP bound, at the cost of one sparse product per step (conflicts are relaxed too).
+    the LP bound, at the cost of one sparse product per step (conflicts are relaxed too). The
+    k candidates of each step are also a plan (Lagrangian heuristic): kept when it beats
+    `lower` and respects the conflicts.
     """
-    c = problem.cover.matrix.astype(np.float64)
+    matrix = problem.cover.matrix
+    c = matrix.astype(np.float64)
     ct = c.T.tocsr()
     w = problem.residual
     lam = w.copy()
     if len(chosen):
-        lam[np.unique(problem.cover.matrix[list(chosen)].indices)] = 0.0
+        lam[np.unique(matrix[list(chosen)].indices)] = 0.0
     k = min(k, c.shape[0])
     if k == 0:
-        return 0.0
+        return 0.0, None, 0.0
+    has_conflicts = problem.conflict_matrix.nnz > 0
     pick = np.zeros(c.shape[0])
     best, theta, stall = np.inf, 2.0, 0
-    for _ in range(iterations):
+    best_plan, best_value = None, lower
+    for step in range(iterations):
         scores = c @ lam
         top = np.argpartition(-scores, k - 1)[:k]
         value = float(np.maximum(0.0, w - lam).sum() + scores[top].sum())
@@ -135,7 +141,12 @@ def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline
             stall += 1
             if stall >= patience:
                 theta, stall = theta / 2, 0
-        if best - lower <= 0.5 or theta < 1e-3 or time.perf_counter() > deadline:
+        if step % 10 == 0 and (not has_conflicts
+                               or problem.conflict_matrix[top][:, top].nnz == 0):
+            found = float(w[np.unique(matrix[top].indices)].sum())
+            if found > best_value + 1e-9:
+                best_plan, best_value = [int(i) for i in top], found
+        if best - best_value <= 0.5 or theta < 1e-3 or time.perf_counter() > deadline:
             break
         pick[:] = 0.0
         pick[top] = 1.0
@@ -143,5 +154,5 @@ def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline
         norm = float(grad @ grad)
         if norm == 0:
             break
-        lam = np.clip(lam - theta * (value - lower) / norm * grad, 0.0, w)
-    return best
+        lam = np.clip(lam - theta * (value - best_value) / norm * grad, 0.0, w)
+    return best, best_plan, best_value

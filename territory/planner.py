@@ -244,9 +244,16 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
     if bound - value > tol:
         # The MIP's dual bound subsumes the Lagrangian one: leave it most of the time.
         share = 0.1 if use_mip else 0.6
-        bound = min(bound, lagrangian_bound(problem, chosen, k, lower=value,
-                                            deadline=time.perf_counter() + share * time_limit))
+        lag_bound, lag_plan, lag_value = lagrangian_bound(
+            problem, chosen, k, lower=value, deadline=time.perf_counter() + share * time_limit)
+        bound = min(bound, lag_bound)
         solver.append("borne lagrangienne")
+        if lag_plan is not None:  # a better plan met by the relaxation: polish it
+            lag_plan = swap_improve(problem, lag_plan,
+                                    deadline=time.perf_counter() + 0.1 * time_limit)
+            if covered_by(problem, lag_plan) > value + 1e-9:
+                chosen, value = lag_plan, covered_by(problem, lag_plan)
+                solver.append("heuristique lagrangienne")
     if bound - value > tol and (use_lp or use_mip) and pairs:
         matrix, upper, coverable = _covering_model(problem)
         m = problem.cover.matrix.shape[0]

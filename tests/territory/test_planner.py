@@ -144,7 +144,7 @@ def test_time_limited_result_is_never_called_optimal(monkeypatch):
     # Now the swaps and the relaxations are silenced and the MIP stops on its time limit with
     # no better plan: greedy's 250 remains, with Minoux's bound 250 + 50.
     monkeypatch.setattr(planner, "swap_improve", lambda problem, chosen, **kw: chosen)
-    monkeypatch.setattr(planner, "lagrangian_bound", lambda *a, **kw: float("inf"))
+    monkeypatch.setattr(planner, "lagrangian_bound", lambda *a, **kw: (float("inf"), None, 0))
     monkeypatch.setattr(planner, "solve", lambda *a, **kw: SolveResult(
         "time_limit", None, None, 330.0, 0.0))
     plan = plan_max_coverage(problem, 2, method="mip")
