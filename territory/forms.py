@@ -80,6 +80,7 @@ class BudgetSettingsForm(forms.Form):
     open_days = forms.IntegerField(label=_("Jours d'ouverture par an"), initial=250,
                                    min_value=1, max_value=366)
     ramp_up = forms.CharField(
+        # xgettext:no-python-format
         label=_("Montée en charge (% des membres par année)"), initial="100", required=False,
         help_text=_("Ex. « 50 80 100 » : 50 % des membres la 1re année, 80 % la 2e, puis "
                     "100 %."))
