@@ -32,6 +32,23 @@ def _white_zones(territory, minutes_to_place, limit):
     return rows[:WHITE_ZONES_SHOWN], len(rows)
 
 
+def _map_data(territory, minutes_to_place, new_places) -> dict:
+    """Points for the map: communes with their minutes to the nearest place, the places."""
+    return {
+        "communes": [
+            {"code": territory.codes[d], "name": territory.names[d],
+             "lat": round(float(territory.demand.lat[d]), 5),
+             "lon": round(float(territory.demand.lon[d]), 5),
+             "population": int(territory.population[d]),
+             "minutes": None if not np.isfinite(m) else round(float(m), 1)}
+            for d, m in enumerate(minutes_to_place)],
+        "places": [{"name": name, "lat": float(lat), "lon": float(lon)} for name, lat, lon in
+                   zip(territory.place_names, territory.places.lat, territory.places.lon)],
+        "new_places": [{"name": p["name"], "lat": p["latitude"], "lon": p["longitude"]}
+                       for p in new_places],
+    }
+
+
 def compute(network, kind: str, params: dict,
             progress: Callable[[int, str], None] = lambda p, label: None) -> dict:
     """The JSON-ready answer. `params` is PlanningForm.cleaned_data."""
@@ -70,6 +87,7 @@ def compute(network, kind: str, params: dict,
             "white_zones": zones, "white_zones_count": zones_count,
         },
     }
+    result["map"] = _map_data(territory, now_minutes, [])
     if kind == RunKind.COVERAGE:
         progress(100, _("Terminé"))
         return result
@@ -117,5 +135,6 @@ def compute(network, kind: str, params: dict,
                        for n, i in enumerate(chosen)],
         "white_zones": after_zones, "white_zones_count": after_count,
     }
+    result["map"] = _map_data(territory, after_minutes, result["plan"]["new_places"])
     progress(100, _("Terminé"))
     return result

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core.context import network_view
 from territory.budget import Budget, Charge, Formula, Subsidy, default_template, simulate
 from territory.forms import BudgetSettingsForm, ChargeFormSet, FormulaFormSet, PlanningForm
+from territory.mapsvg import render_map
 from territory.models import PlanningRun
 from territory.planner import pct
 from territory.services import RunRefused, start_planning_run
@@ -46,7 +47,8 @@ def run_detail(request, run_id):
     scope = result.get("plan") or result.get("today") or {}
     context = {"run": run, "result": result, "zones": scope.get("white_zones", []),
                "zones_count": scope.get("white_zones_count", 0),
-               "today_percent": pct(result.get("today", {}).get("share", 0))}
+               "today_percent": pct(result.get("today", {}).get("share", 0)),
+               "map_svg": render_map(result.get("map", {}), result.get("minutes", 10))}
     return render(request, "territory/run.html", context)
 
 

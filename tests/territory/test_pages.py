@@ -70,6 +70,11 @@ def test_coordinator_asks_and_reads_the_plan(client, vercors, django_capture_on_
         ("Lans-en-Vercors", 8.2), ("Saint-Nizier-du-Moucherotte", 9.0)]
     page = client.get(response.url).content.decode()
     assert new in page and "Plan optimal (prouvé)" in page
+    # The map: one dot per located commune, a square per site, a star for the new place.
+    assert page.count("<circle ") == 4 and page.count('class="place"') == 2
+    assert page.count('class="new-place"') == 1
+    assert "<title>Villard-de-Lans (4328 hab.) : 0 min</title>" in page
+    assert 'fill="#1a9850"' in page  # all within 8 min once the plan is applied
     assert "1 commune (374 habitants) n’a pas de coordonnées et n’est pas comptée" in page
     progress = client.get(url(vercors, "territory_run_progress", run_id=run.pk)).json()
     assert progress == {"status": "done", "progress": 100, "label": "Terminé", "active": False}
