@@ -29,16 +29,16 @@ def po():
 
 
 def _catalogue(entries) -> dict:
-    """msgid (or (msgid, msgid_plural)) → translation(s) of the entries gettext uses."""
+    """(msgctxt, msgid, msgid_plural) → translation(s), for the entries gettext uses."""
     result = {}
     for e in entries:
         if e.obsolete or not e.msgid or "fuzzy" in e.flags:
             continue
+        key = (e.msgctxt, e.msgid, e.msgid_plural or None)
         if e.msgid_plural:
-            result[(e.msgid, e.msgid_plural)] = tuple(
-                e.msgstr_plural[i] for i in sorted(e.msgstr_plural))
+            result[key] = tuple(e.msgstr_plural[i] for i in sorted(e.msgstr_plural))
         else:
-            result[e.msgid] = e.msgstr
+            result[key] = e.msgstr
     return result
 
 
