@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from members.models import Member, Organisation
 
 
 class ProfileForm(forms.ModelForm):
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    last_name = forms.CharField(label=pgettext_lazy("last name", "Nom"), max_length=150)
 
     class Meta:
         model = Member
