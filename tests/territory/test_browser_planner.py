@@ -1,0 +1,49 @@
+"""Browser test of issue 6: a coordinator of the Vercors network asks where to open 2 new
+places within 10 minutes (Isère), watches the progress and reads the map, the table and the
+bound. Uses the browser fixtures of tests/browser (Debian's Chromium through Playwright)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from territory import tasks
+from territory.importers import load_shipped_communes
+from territory.models import PlanningRun, RunStatus
+from territory.services import execute_planning_run
+from tests.browser.conftest import browser, field, log_in, new_page  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+
+
+def test_coordinator_plans_two_new_places(new_page, world, monkeypatch):  # noqa: F811
+    load_shipped_communes()
+    # Hold the background task so the page shows the run waiting; the test plays the worker.
+    monkeypatch.setattr(tasks, "run_planning", lambda run_id: None)
+    page = new_page()
+    log_in(page, world.coordinator.user.email)
+    page.goto(f"/r/{world.network.slug}/territoire/")
+    page.get_by_label(field("Question")).select_option("max_coverage")
+    page.get_by_label(field("Périmètre")).select_option("department")
+    page.get_by_label(field("Temps de trajet maximal (minutes)")).fill("10")
+    page.get_by_label(field("Nombre de nouveaux lieux")).fill("2")
+    page.get_by_role("button", name="Lancer le calcul").click()
+
+    expect(page.get_by_text("Calcul en cours")).to_be_visible()
+    expect(page.locator("progress#progress-bar")).to_be_visible()
+    run = PlanningRun.objects.get(network=world.network)
+    assert run.status == RunStatus.PENDING and run.parameters["new_places"] == 2
+
+    execute_planning_run(run.pk)  # the worker; the page polls and reloads by itself
+    expect(page.get_by_role("heading", name="Proposition")).to_be_visible()
+    run.refresh_from_db()
+    plan = run.result["plan"]
+    message = page.locator(".plan-message")
+    expect(message).to_have_text(plan["message"])
+    assert "Plan optimal (prouvé)" in plan["message"] or "borne prouvée" in plan["message"]
+    table = page.locator("table", has_text="Nouveaux lieux proposés")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    for place in plan["new_places"]:
+        expect(table).to_contain_text(place["name"])
+    svg = page.get_by_role("img", name="Carte : communes colorées", exact=False)
+    expect(svg).to_be_visible()
+    expect(svg.locator("polygon.new-place")).to_have_count(2)
+    expect(svg.locator("rect.place")).to_have_count(2)
