@@ -92,7 +92,7 @@ class ExternalPlace(models.Model):
 
 class RunKind(models.TextChoices):
     COVERAGE = "coverage", _("Couverture actuelle")
-    MAX_COVERAGE = "max_coverage", _("Où ouvrir k nouveaux lieux")
+    MAX_COVERAGE = "max_coverage", _("Où ouvrir de nouveaux lieux")
     MIN_PLACES = "min_places", _("Combien de lieux pour X % de la population")
 
 

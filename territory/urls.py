@@ -7,5 +7,6 @@ urlpatterns = [
     path("calculs/<int:run_id>/", views.run_detail, name="territory_run"),
     path("calculs/<int:run_id>/avancement/", views.run_progress,
          name="territory_run_progress"),
+    path("calculs/<int:run_id>/synthese/", views.run_summary, name="territory_run_summary"),
     path("budget/", views.budget, name="territory_budget"),
 ]

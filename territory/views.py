@@ -53,6 +53,22 @@ def run_detail(request, run_id):
 
 
 @network_view("coordinator")
+def run_summary(request, run_id):
+    """One printable page for the council: key figures, map, proposed places, white zones."""
+    run = _run(request, run_id)
+    if run.status != "done":
+        return redirect("territory_run", request.ctx.network.slug, run.pk)
+    result = run.result
+    scope = result.get("plan") or result.get("today")
+    context = {"run": run, "result": result, "network": request.ctx.network,
+               "zones": scope["white_zones"][:8], "zones_count": scope["white_zones_count"],
+               "today_percent": pct(result["today"]["share"]),
+               "plan_percent": pct(result["plan"]["share"]) if "plan" in result else "",
+               "map_svg": render_map(result.get("map", {}), result.get("minutes", 10))}
+    return render(request, "territory/summary.html", context)
+
+
+@network_view("coordinator")
 def run_progress(request, run_id):
     run = _run(request, run_id)
     return JsonResponse({"status": run.status, "progress": run.progress,

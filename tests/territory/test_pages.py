@@ -236,3 +236,29 @@ def test_budget_simulator_refused_to_others(client, world, who, status):
     path = reverse("territory_budget", args=[world.network.slug])
     assert client.get(path).status_code == status
     assert client.post(path, {}).status_code == status
+
+
+@pytest.mark.parametrize("who, status", [("coordinator", 200), ("member", 403),
+                                         ("concierge", 403), ("outsider", 404)])
+def test_printable_summary(client, vercors, who, status):
+    run = PlanningRun.objects.create(network=vercors.network, created_at=NOW,
+                                     kind="max_coverage", parameters={**ASK, "kind": None})
+    execute_planning_run(run.pk)
+    person = getattr(vercors, who)
+    client.force_login(getattr(person, "user", person))
+    response = client.get(url(vercors, "territory_run_summary", run_id=run.pk))
+    assert response.status_code == status
+    if status == 200:
+        page = response.content.decode()
+        assert "Réseau Vercors — Où ouvrir de nouveaux lieux" in page
+        assert "65,0 %" in page and "100,0 %" in page  # today, with the plan
+        assert page.count('class="new-place"') == 1 and "Plan optimal (prouvé)" in page
+        assert "Aucune zone blanche : toute la population localisée" in page
+
+
+def test_summary_of_a_running_run_goes_back_to_the_progress(client, vercors):
+    run = make_run(vercors.network, status=RunStatus.RUNNING)
+    client.force_login(vercors.coordinator.user)
+    response = client.get(url(vercors, "territory_run_summary", run_id=run.pk))
+    assert response.status_code == 302
+    assert response.url == url(vercors, "territory_run", run_id=run.pk)
