@@ -1,6 +1,14 @@
 """Browser test of issue 6: a coordinator of the Vercors network asks where to open 2 new
 places within 10 minutes (Isère), watches the progress and reads the map, the table and the
-bound. Uses the browser fixtures of tests/browser (Debian's Chromium through Playwright)."""
+bound. Debian's Chromium through Playwright, like tests/browser.
+
+Playwright allows one sync instance per thread and tests/browser/conftest.py keeps its own for
+the whole session; its fixtures are not visible from this folder, so this module reuses that
+browser when it is already running and otherwise starts (and stops) its own.
+"""
+
+import gc
+import os
 
 import pytest
 from playwright.sync_api import expect
@@ -9,16 +17,48 @@ from territory import tasks
 from territory.importers import load_shipped_communes
 from territory.models import PlanningRun, RunStatus
 from territory.services import execute_planning_run
-from tests.browser.conftest import browser, field, log_in, new_page  # noqa: F401 - fixtures
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, field, log_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_coordinator_plans_two_new_places(new_page, world, monkeypatch):  # noqa: F811
+def _running_browser():
+    from playwright.sync_api import Browser
+
+    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()),
+                None)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing (make browser-deps installs it)")
+    shared = _running_browser()
+    if shared is not None:
+        yield shared
+        return
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium, live_server, transactional_db):
+    context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris",
+                                   base_url=live_server.url, **DESKTOP)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_coordinator_plans_two_new_places(page, world, monkeypatch):
     load_shipped_communes()
     # Hold the background task so the page shows the run waiting; the test plays the worker.
     monkeypatch.setattr(tasks, "run_planning", lambda run_id: None)
-    page = new_page()
     log_in(page, world.coordinator.user.email)
     page.goto(f"/r/{world.network.slug}/territoire/")
     page.get_by_label(field("Question")).select_option("max_coverage")
