@@ -57,6 +57,10 @@ def fillers(world):
     from access.services import issue_badge
 
     credential = issue_badge(world.member, "A0A0A0A0", actor=None)
+    from territory.models import PlanningRun
+
+    run = PlanningRun.objects.create(network=world.network, created_at=NOW, kind="coverage",
+                                     parameters={})
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
@@ -69,6 +73,7 @@ def fillers(world):
         "member_id": world.member.pk,
         "organisation_id": organisation.pk,
         "role_id": role.pk,
+        "run_id": run.pk,
         "token": "not-the-right-token",
         "credential_id": credential.pk,
     }
