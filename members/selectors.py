@@ -1,8 +1,8 @@
 """Who may see and do what. Every view resolves the network first, then asks here."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from members.models import Member, Role, RoleKind
+from members.models import Member, Organisation, Role, RoleKind
 from places.models import Network, Site
 
 
@@ -41,3 +41,29 @@ def networks_of(user) -> QuerySet[Network]:
     if not user.is_authenticated:
         return Network.objects.none()
     return Network.objects.filter(members__user=user, members__is_active=True).distinct()
+
+
+def search_members(network, query: str):
+    """Members of a network whose name or e-mail contains every word of `query`, with their
+    staff roles (one prefetch query whatever the page size)."""
+    qs = (Member.objects.filter(network=network)
+          .select_related("user", "organisation")
+          .prefetch_related(Prefetch("roles", queryset=Role.objects.select_related("site")))
+          .order_by("user__last_name", "user__first_name", "user__email"))
+    for word in query.split():
+        qs = qs.filter(Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
+                       | Q(user__email__icontains=word))
+    return qs
+
+
+def staff_roles(network) -> QuerySet[Role]:
+    """Everyone holding a staff role in the network."""
+    return (Role.objects.filter(network=network)
+            .select_related("member__user", "site")
+            .order_by("kind", "site__name", "member__user__last_name", "member__user__email"))
+
+
+def organisations_with_counts(network) -> QuerySet[Organisation]:
+    return (Organisation.objects.filter(network=network)
+            .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+            .order_by("name"))

@@ -3,7 +3,6 @@ roles and organisations. Objects are looked up within the request's network only
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,8 @@ from django.views.decorators.http import require_POST
 from bookings.selectors import member_bookings
 from core.context import network_view
 from members.forms_manage import MemberSearchForm, OrganisationForm, RoleForm
-from members.models import Member, Organisation, Role
+from members.models import Member, Role
+from members.selectors import organisations_with_counts, search_members, staff_roles
 from members.services import MembershipError, create_organisation, grant_role, revoke_role
 
 PAGE_SIZE = 25
@@ -22,19 +22,6 @@ UPCOMING_LIMIT = 20
 def _member(request, member_id) -> Member:
     return get_object_or_404(Member.objects.select_related("user", "organisation", "network"),
                              pk=member_id, network=request.ctx.network)
-
-
-def search_members(network, query: str):
-    """Members of a network whose name or e-mail contains every word of `query`, with their
-    staff roles (one prefetch query whatever the page size)."""
-    qs = (Member.objects.filter(network=network)
-          .select_related("user", "organisation")
-          .prefetch_related(Prefetch("roles", queryset=Role.objects.select_related("site")))
-          .order_by("user__last_name", "user__first_name", "user__email"))
-    for word in query.split():
-        qs = qs.filter(Q(user__first_name__icontains=word) | Q(user__last_name__icontains=word)
-                       | Q(user__email__icontains=word))
-    return qs
 
 
 @network_view("coordinator")
@@ -99,9 +86,7 @@ def role_revoke(request, role_id):
 @network_view("coordinator")
 def staff_list(request):
     """Everyone holding a staff role in the network."""
-    roles = (Role.objects.filter(network=request.ctx.network)
-             .select_related("member__user", "site")
-             .order_by("kind", "site__name", "member__user__last_name", "member__user__email"))
+    roles = staff_roles(request.ctx.network)
     return render(request, "members/manage/staff_list.html", {"roles": roles})
 
 
@@ -119,8 +104,6 @@ def organisation_list(request):
             messages.success(request, _("Organisation « %(name)s » ajoutée.") % {
                 "name": organisation.name})
             return redirect("manage_organisations", network.slug)
-    organisations = (Organisation.objects.filter(network=network)
-                     .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
-                     .order_by("name"))
+    organisations = organisations_with_counts(network)
     return render(request, "members/manage/organisation_list.html", {
         "form": form, "organisations": organisations})
