@@ -36,7 +36,7 @@ browser-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
-	MAILLAGE_INSECURE_DEV_KEY=true $(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 
 test-sqlite: install browser-deps
 	$(VENV)/bin/pytest -q

@@ -18,9 +18,15 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("MAILLAGE_INSECURE_DEV_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=true for a laptop).")
-    SECRET_KEY = "insecure-dev-key-do-not-use-in-production"  # noqa: S105 - laptop only
+    # No key in the environment: use this installation's own random key, created once in
+    # var/ (never in the repository), so a fresh install is safe without configuration.
+    _key_file = VAR_DIR / "secret_key"
+    if not _key_file.exists():
+        import secrets
+
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

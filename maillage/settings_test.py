@@ -6,7 +6,6 @@ queue; e-mails land in django.core.mail.outbox.
 
 import os
 
-os.environ.setdefault("MAILLAGE_INSECURE_DEV_KEY", "true")
 os.environ.setdefault("TASKS_URL", "immediate")
 os.environ.setdefault("EMAIL_DELIVERY_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("MAILLAGE_FAST_PASSWORD_HASHER", "true")
