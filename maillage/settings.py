@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "territory",
     "api",
     "access",
+    "directory",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,15 @@ ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
 # Where 24/7 rights, plan end and unpaid invoices come from (see access/entitlements.py).
 ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
                                        "access.entitlements.staff_granted")
+
+# --- Public directory (directory app) ---------------------------------------------------
+# Map tiles of the public map (Leaflet is served from our static files); empty: no tiles.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>')
+# Guest bookings made with an e-mail join the account created later with that address.
+ACCOUNT_ADAPTER = "directory.adapter.AccountAdapter"
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https")

@@ -1,0 +1,1 @@
+from billing.models.catalogue import *  # noqa: F401,F403
