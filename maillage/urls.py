@@ -26,4 +26,5 @@ urlpatterns = [
     path("api/access/v1/", include("access.urls_api")),
     path("", include("access.urls_public")),
     path("api/", include("api.urls")),
+    path("", include("directory.urls")),
 ]

@@ -25,6 +25,13 @@ PUBLIC = {
     "openapi-view": "the API's documentation page (no data)",
     "calendar_feed": "capability URL: the secret token is the credential (walked with a wrong "
                      "token below, which must 404)",
+    "directory_search": "public directory of every network's active places (issue 5)",
+    "directory_communes": "commune suggestions from the open communes file (no network data)",
+    "directory_place": "public page of an active place: what the directory already shows",
+    "directory_guest_confirm": "capability URL: the signed token is the credential (a wrong "
+                               "token must 404, tested in tests/directory)",
+    "directory_places_geojson": "open data: the public places as GeoJSON",
+    "directory_places_csv": "open data: the public places as CSV",
 }
 PUBLIC_PREFIXES = ("comptes/",)  # allauth: log in, sign up, password reset
 ADMIN_PREFIX = "admin/"

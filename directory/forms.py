@@ -1,0 +1,43 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+SERVICE_CHOICES = [
+    ("visio", _("visioconférence")),
+    ("imprimante", _("imprimante")),
+    ("salle", _("salle de réunion")),
+    ("bureau", _("bureau fermé")),
+    ("casiers", _("casiers")),
+    ("cuisine", _("cuisine")),
+    ("pmr", _("accès de plain-pied (PMR)")),
+    ("parking", _("parking")),
+    ("velo", _("stationnement vélo")),
+    ("cabine", _("cabine téléphonique")),
+    ("24h", _("accès 24h/24 pour les abonnés")),
+]
+SLOT_CHOICES = [("morning", _("matin")), ("afternoon", _("après-midi")), ("day", _("journée"))]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Commune ou code postal"), required=False, max_length=100)
+    commune = forms.CharField(required=False, max_length=5, widget=forms.HiddenInput)
+    services = forms.MultipleChoiceField(label=_("Services"), choices=SERVICE_CHOICES,
+                                         required=False, widget=forms.CheckboxSelectMultiple)
+    ouvert = forms.BooleanField(label=_("Ouvert maintenant"), required=False)
+    date = forms.DateField(label=_("Ouvert le"), required=False,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    poste_date = forms.DateField(label=_("Un poste libre le"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    poste_creneau = forms.ChoiceField(label=_("Créneau"), choices=SLOT_CHOICES, required=False)
+
+
+class GuestBookingForm(forms.Form):
+    resource = forms.TypedChoiceField(label=_("Espace"), coerce=int)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    slot = forms.ChoiceField(label=_("Créneau"), choices=SLOT_CHOICES)
+    name = forms.CharField(label=_("Votre nom"), max_length=200)
+    email = forms.EmailField(label=_("Votre e-mail"))
+
+    def __init__(self, *args, resources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resources = {r.pk: r for r in resources}
+        self.fields["resource"].choices = [(r.pk, r.name) for r in resources]

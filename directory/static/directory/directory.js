@@ -1,0 +1,64 @@
+// Progressive enhancement of the public directory: the list works without this file.
+(function () {
+  "use strict";
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  // Map: Leaflet from our static files, tiles from the MAP_TILE_URL setting.
+  var box = document.getElementById("directory-map");
+  var points = readJSON("map-points") || [];
+  var config = readJSON("map-config") || {};
+  if (box && window.L && points.length) {
+    box.hidden = false;
+    var map = L.map(box, { scrollWheelZoom: false });
+    if (config.tiles) {
+      L.tileLayer(config.tiles, { maxZoom: 18, attribution: config.attribution || "" }).addTo(map);
+    }
+    var bounds = [];
+    points.forEach(function (p) {
+      var marker = L.marker([p.lat, p.lon], { title: p.name, alt: p.name }).addTo(map);
+      var label = document.createElement("span");
+      if (p.url) {
+        var a = document.createElement("a");
+        a.href = p.url;
+        a.textContent = p.name;
+        label.appendChild(a);
+      } else {
+        label.textContent = p.name;
+      }
+      if (p.minutes !== null && p.minutes !== undefined) {
+        label.appendChild(document.createTextNode(" · " + p.minutes + " min"));
+      }
+      marker.bindPopup(label);
+      bounds.push([p.lat, p.lon]);
+    });
+    if (bounds.length === 1) { map.setView(bounds[0], 13); } else { map.fitBounds(bounds, { padding: [30, 30] }); }
+  }
+
+  // Commune suggestions in the search box (a datalist; typing and submitting works without).
+  var input = document.getElementById("id_q");
+  var list = document.getElementById("communes-list");
+  if (input && list && input.dataset.suggestUrl && window.fetch) {
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { return; }
+      timer = setTimeout(function () {
+        fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(q))
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            list.textContent = "";
+            data.results.forEach(function (c) {
+              var opt = document.createElement("option");
+              opt.value = c.name;
+              opt.label = c.label + (c.postcodes.length ? " " + c.postcodes.join(" ") : "");
+              list.appendChild(opt);
+            });
+          }).catch(function () {});
+      }, 200);
+    });
+  }
+})();
