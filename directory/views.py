@@ -56,11 +56,6 @@ def _map_config() -> dict:
     return {"tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
 
 
-def _guest_resources(site):
-    return [r for r in Resource.objects.filter(site=site, is_active=True)
-            .order_by("kind", "name") if services.guest_bookable(r)]
-
-
 @require_http_methods(["GET", "POST"])
 def place(request, network_slug, site_slug):
     """A place's page: description, services, hours, closures and the guest booking form."""
@@ -102,7 +97,7 @@ def place(request, network_slug, site_slug):
         "map_points": [{"name": site.name, "lat": located.latitude, "lon": located.longitude,
                         "url": ""}] if located.latitude is not None else [],
         "map_config": _map_config(),
-    }, status=200)
+    })
 
 
 @require_http_methods(["GET", "POST"])

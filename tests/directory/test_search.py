@@ -134,3 +134,18 @@ def test_commune_suggestions_json(client, communes):
     data = client.get(reverse("directory_communes"), {"q": "villard de"}).json()
     assert data["results"][0] == {"insee": "38548", "name": "Villard-de-Lans",
                                   "postcodes": ["38250"], "label": "Villard-de-Lans (38)"}
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_place_page_query_count_does_not_grow(client, world, communes, frozen, extra):
+    for n in range(extra):
+        f.make_resource(world.site, "open_space", seats=2, name=f"Espace {n}")
+        OpeningException.objects.create(network=world.network, site=world.site,
+                                        start_date=TUESDAY + dt.timedelta(days=n),
+                                        end_date=TUESDAY + dt.timedelta(days=n))
+    url = reverse("directory_place", args=[world.network.slug, world.site.slug])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # site, resources, hours, closures, commune of the place (+ session/auth overhead).
+    assert len(queries) <= 6, [q["sql"] for q in queries.captured_queries]
