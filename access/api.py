@@ -29,8 +29,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from access import crypto
-from access.doors import build_allow_list, check_access, ingest_offline_events
-from access.models import ControllerNonce, DoorController
+from access.doors import (
+    build_allow_list,
+    decide_at_door,
+    ingest_offline_events,
+    record_door_decision,
+)
+from access.models import AccessPolicy, ControllerNonce, DoorController
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
@@ -60,16 +65,18 @@ def _error(refused: Refused) -> HttpResponse:
                             "details": {}}}, status=refused.status)
 
 
-def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
+def verify(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
     """The controller that signed this request, its key and the request's nonce; raises
-    Refused for anything unsigned, stale, replayed, badly signed or unknown."""
+    Refused for anything unsigned, stale, badly signed or unknown. Writes nothing: the nonce
+    is spent by spend_nonce."""
     key_id = request.headers.get("X-Maillage-Controller", "")
     timestamp = request.headers.get("X-Maillage-Timestamp", "")
     nonce = request.headers.get("X-Maillage-Nonce", "")
     signature = request.headers.get("X-Maillage-Signature", "")
     if not (key_id and timestamp and nonce and signature):
         raise Refused(401, "unsigned", _("Requête non signée."))
-    controller = (DoorController.objects.select_related("site__network")
+    # The network's access policy comes along (reverse one-to-one): one query fewer per door.
+    controller = (DoorController.objects.select_related("site__network__access_policy")
                   .filter(key_id=key_id, is_active=True).first())
     if controller is None:
         raise Refused(401, "unknown_controller", _("Contrôleur inconnu ou désactivé."))
@@ -88,6 +95,11 @@ def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str
                                        nonce, request.body)
     if not crypto.signature_matches(secret, message, signature):
         raise Refused(401, "bad_signature", _("Signature invalide."))
+    return controller, secret, nonce
+
+
+def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> None:
+    """Refuse a replayed request, and note when the controller was last heard of."""
     # Only signed requests reach the nonce table; a nonce outlives the skew window by design
     # (purged by access.tasks.purge_nonces after 2 × skew).
     try:
@@ -97,6 +109,13 @@ def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str
         raise Refused(401, "replay", _("Requête rejouée (nonce déjà utilisé).")) from None
     if controller.last_seen_at is None or now - controller.last_seen_at >= LAST_SEEN_PRECISION:
         DoorController.objects.filter(pk=controller.pk).update(last_seen_at=now)
+
+
+def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
+    """verify() then spend_nonce(): raises Refused for anything unsigned, stale, replayed,
+    badly signed or unknown."""
+    controller, secret, nonce = verify(request, now=now)
+    spend_nonce(controller, nonce, now=now)
     return controller, secret, nonce
 
 
@@ -110,6 +129,14 @@ def _body(request) -> dict:
     return data
 
 
+def _preloaded_policy(controller) -> AccessPolicy:
+    network = controller.site.network
+    try:
+        return network.access_policy
+    except AccessPolicy.DoesNotExist:
+        return AccessPolicy(network=network)
+
+
 @csrf_exempt
 @require_POST
 def decisions(request):
@@ -117,16 +144,29 @@ def decisions(request):
     or false and the reason, once the request itself is authentic."""
     now = timezone.now()
     try:
-        controller, secret, nonce = authenticate(request, now=now)
-        data = _body(request)
-        kind, value = data.get("type"), data.get("value")
-        if kind not in ("badge", "code") or not isinstance(value, str) or not value.strip():
-            raise Refused(400, "validation_error",
-                          _("Indiquez type (badge ou code) et value."))
+        controller, secret, nonce = verify(request, now=now)
+        try:
+            data = _body(request)
+            kind, value = data.get("type"), data.get("value")
+            if kind not in ("badge", "code") or not isinstance(value, str) or not value.strip():
+                raise Refused(400, "validation_error",
+                              _("Indiquez type (badge ou code) et value."))
+        except Refused:
+            spend_nonce(controller, nonce, now=now)  # a replay is still told as such
+            raise
         event_id = str(data.get("event_id") or "")[:64]
+        policy = _preloaded_policy(controller)
+        # Reads first, then one short transaction for every write (nonce, decision,
+        # presence): one commit per door request, and on SQLite the write lock is held only
+        # for the inserts, not while deciding.
+        decision = decide_at_door(controller, kind=kind, value=value[:64], now=now,
+                                  policy=policy)
+        with transaction.atomic():
+            spend_nonce(controller, nonce, now=now)
+            record_door_decision(controller, decision, now=now, event_id=event_id,
+                                 policy=policy)
     except Refused as refused:
         return _error(refused)
-    decision = check_access(controller, kind=kind, value=value[:64], now=now, event_id=event_id)
     return _json({"allowed": decision.allowed, "rule": decision.rule,
                   "reason": decision.reason, "event_id": event_id},
                  secret=secret, nonce=nonce)

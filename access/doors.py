@@ -36,8 +36,12 @@ def find_credential(network, kind: str, value: str) -> Credential | None:
     """The credential a badge UID ("badge") or a typed code ("code") designates."""
     secret_hash = crypto.credential_hash(network.pk, kind, value)
     kinds = (CredentialKind.BADGE,) if kind == "badge" else TYPED
-    return (Credential.objects.select_related("member", "booking__site")
-            .filter(network=network, secret_hash=secret_hash, kind__in=kinds).first())
+    # Found by the unique index (network, secret_hash). Only the member is joined: building
+    # a wide select_related cost more Python time than the lookup itself (profiled); booking
+    # codes, rarer, load their booking on demand.
+    query = (Credential.objects.select_related("member")
+             .filter(network=network, secret_hash=secret_hash, kind__in=kinds).order_by())
+    return next(iter(query[:1]), None)
 
 
 def _record(controller, decision: Decision, *, at, origin, event_id="", site=None, facts=None):
@@ -57,28 +61,49 @@ def _record(controller, decision: Decision, *, at, origin, event_id="", site=Non
     return True
 
 
-def _arrival(controller, decision: Decision, *, at, event_id, actor=None):
+def _arrival(controller, decision: Decision, *, at, event_id, actor=None, policy=None):
     """An allowed door entry is a presence, and checks in the booking it covers."""
     if not decision.allowed or decision.member_id is None:
         return
-    member = Member.objects.get(pk=decision.member_id)
+    credential = decision.credential
+    if credential is not None and credential.member_id == decision.member_id:
+        member = credential.member  # loaded with the credential
+    else:
+        member = Member.objects.get(pk=decision.member_id)
     record_presence(controller.site, at=at, source=PresenceSource.DOOR, member=member,
                     controller=controller, event_id=event_id)
-    check_in_current_bookings(member, controller.site, at=at, actor=actor)
+    check_in_current_bookings(member, controller.site, at=at, actor=actor, policy=policy)
+
+
+def decide_at_door(controller: DoorController, *, kind: str, value: str, now: dt.datetime,
+                   policy=None) -> Decision:
+    """The decision for a controller's door, without recording it (reads only)."""
+    site = controller.site
+    credential = find_credential(site.network, kind, value)
+    return decide(site, credential, now=now, policy=policy or policy_for(site.network))
+
+
+def record_door_decision(controller: DoorController, decision: Decision, *, now: dt.datetime,
+                         event_id: str = "", policy=None) -> bool:
+    """Log the decision and record the entry; False if this event id was already recorded
+    (the controller retrying after a timeout)."""
+    # No savepoint of its own: _record keeps one around the only insert that may conflict.
+    with transaction.atomic(savepoint=False):
+        if _record(controller, decision, at=now, origin=DecisionOrigin.ONLINE,
+                   event_id=event_id):
+            _arrival(controller, decision, at=now, event_id=event_id, policy=policy)
+            return True
+    return False
 
 
 def check_access(controller: DoorController, *, kind: str, value: str, now: dt.datetime,
-                 event_id: str = "") -> Decision:
+                 event_id: str = "", policy=None) -> Decision:
     """Decide for a controller's door, log the decision, and record the entry. A repeated
-    event id (the controller retrying after a timeout) returns the decision without
-    recording it twice."""
-    site = controller.site
-    credential = find_credential(site.network, kind, value)
-    decision = decide(site, credential, now=now)
-    with transaction.atomic():
-        if _record(controller, decision, at=now, origin=DecisionOrigin.ONLINE,
-                   event_id=event_id):
-            _arrival(controller, decision, at=now, event_id=event_id)
+    event id returns the decision without recording it twice. A door waits for this: a
+    fixed handful of queries, see tests/access/test_api.py::test_decision_query_count."""
+    policy = policy or policy_for(controller.site.network)
+    decision = decide_at_door(controller, kind=kind, value=value, now=now, policy=policy)
+    record_door_decision(controller, decision, now=now, event_id=event_id, policy=policy)
     return decision
 
 

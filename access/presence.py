@@ -40,10 +40,12 @@ def record_presence(site, *, at: dt.datetime, source: str, member=None, visit=No
         raise
 
 
-def check_in_current_bookings(member, site, *, at: dt.datetime, actor) -> list[Booking]:
+def check_in_current_bookings(member, site, *, at: dt.datetime, actor,
+                              policy=None) -> list[Booking]:
     """Mark as checked in the member's bookings at this site that cover `at` (from a door
     entry: the person is here)."""
-    margin = dt.timedelta(minutes=policy_for(site.network).code_margin_minutes)
+    policy = policy or policy_for(site.network)
+    margin = dt.timedelta(minutes=policy.code_margin_minutes)
     bookings = list(Booking.objects.filter(
         member=member, site=site, status=BookingStatus.CONFIRMED,
         start__lte=at + margin, end__gt=at).select_related("network"))

@@ -135,7 +135,8 @@ def decide(site, credential: Credential | None, *, now: dt.datetime,
     if ent.around_the_clock and site.members_24_7:
         return _allow("around_the_clock", _("Abonnement avec accès 24h/24."), facts, **kw)
 
-    schedule = schedule or SiteSchedule(site)
+    # Only today's hours matter here: one query rather than the whole schedule's two.
+    schedule = schedule or SiteSchedule.for_day(site, local_now.date())
     is_open, hours = is_open_at(schedule, now)
     facts["open_now"], facts["hours_today"] = is_open, hours
     if is_open:

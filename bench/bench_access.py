@@ -2,11 +2,12 @@
 
     .venv/bin/python bench/bench_access.py --db sqlite|postgres [--members 5000]
         [--controllers 50] [--requests 3000] [--clients 4] [--quick]
+        [--server gunicorn|runserver] [--workers 2] [--conn-max-age 600]
 
 Builds a fresh database (SQLite file under $MAILLAGE_VAR_DIR/bench/, or the PostgreSQL database
 `bench_access`) holding one network of 10 sites, N members with a badge each (10 % with 24/7
 rights, 5 % with a PIN too) and the controllers spread over the sites; starts the real server
-(`manage.py runserver --noreload`, a separate process) on 127.0.0.1, and sends signed
+(gunicorn by default, `--server runserver` for Django's) on 127.0.0.1, and sends signed
 decisions from several client threads, each as the reference controller does (HMAC, nonce).
 Prints decisions/s, p50/p95/max latency seen by the controller, then the size and build time
 of one controller's allow-list.
@@ -41,10 +42,16 @@ def parse_args(argv=None):
     p.add_argument("--requests", type=int, default=3000)
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--pg-db", default="bench_access")
-    p.add_argument("--quick", action="store_true", help="500 members, 5 controllers, 300 requests")
+    p.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn",
+                   help="gunicorn (as in production) or Django's development server")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    p.add_argument("--conn-max-age", type=int, default=600,
+                   help="DATABASE_CONN_MAX_AGE of the server (0: a new connection per request)")
+    p.add_argument("--quick", action="store_true",
+                   help="500 members, 5 controllers, 200 requests: a smoke run (tests)")
     args = p.parse_args(argv)
     if args.quick:
-        args.members, args.controllers, args.requests = 500, 5, 300
+        args.members, args.controllers, args.requests = 500, 5, 200
     return args
 
 
@@ -124,12 +131,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env) -> tuple[subprocess.Popen, str]:
+def start_server(env, args) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    if args.server == "gunicorn":
+        command = [str(Path(sys.executable).with_name("gunicorn")), "maillage.wsgi",
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+                   "--chdir", str(ROOT)]
+    else:
+        command = [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}",
+                   "--noreload", "--skip-checks"]
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{port}", "--noreload",
-         "--skip-checks"], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        command, env={**os.environ, **env, "DATABASE_CONN_MAX_AGE": str(args.conn_max_age)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -186,15 +199,20 @@ def main(argv=None):
     t0 = time.perf_counter()
     controllers, uids = build(args, rng)
     print(f"dataset: {args.members} members with a badge, {args.controllers} controllers on "
-          f"10 sites ({args.db}), built in {time.perf_counter() - t0:.1f} s")
-    proc, url = start_server(env)
+          f"10 sites ({args.db}), built in {time.perf_counter() - t0:.1f} s; server: "
+          f"{args.server}, DATABASE_CONN_MAX_AGE={args.conn_max_age}")
+    proc, url = start_server(env, args)
     try:
-        run_load(argparse.Namespace(**{**vars(args), "requests": 50}), url, controllers, uids,
-                 rng)  # warm-up
+        warm_up = 20 if args.quick else 50
+        run_load(argparse.Namespace(**{**vars(args), "requests": warm_up}), url, controllers,
+                 uids, rng)
         latencies, outcomes, wall = run_load(args, url, controllers, uids, rng)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # Other work on this machine skews the figures: say how busy it was.
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) after the run: {load:.1f} on {os.cpu_count()} CPUs")
     q = statistics.quantiles(latencies, n=100)
     print(f"decisions through the HTTP API, {args.clients} clients: {len(latencies)} in "
           f"{wall:.1f} s -> {len(latencies) / wall:.0f} decisions/s "

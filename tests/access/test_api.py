@@ -181,3 +181,41 @@ def test_upload_of_an_event_already_decided_online_is_a_duplicate(world, signed,
     response = signed.post(EVENTS, {"events": [_event("ev-9", frozen, h=h)]})
     assert response.json()["duplicates"] == 1
     assert AccessDecision.objects.count() == 1
+
+
+def _statements(queries):
+    """SQL statements sent, leaving out the savepoints the test's own transaction adds."""
+    return [q["sql"] for q in queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_decision_query_count(world, signed, door, settings):
+    """A door waits for the answer: a fixed, small number of indexed queries per decision,
+    whatever the size of the network (see docs/benchmarks.md, "Door access")."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The entitlements provider counts its own queries (one here); billing's adds its own.
+    settings.ACCESS_ENTITLEMENTS_PROVIDER = "access.entitlements.staff_granted"
+    issue_badge(world.member, "04A23B1C", actor=None)
+    controller, _secret = door
+    controller.last_seen_at = signed.clock()  # seen a moment ago: no last_seen update
+    controller.save()
+    with CaptureQueriesContext(connection) as refused:
+        response = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"})
+    assert response.json()["rule"] == "closed"  # Monday 08:00: refused, hence every check
+    # controller (with site, network, policy), nonce, credential (with member), roles,
+    # entitlements, today's hours, booking, decision.
+    assert len(_statements(refused.captured_queries)) == 8
+    with CaptureQueriesContext(connection) as unknown:
+        response = signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"})
+    assert response.json()["rule"] == "unknown_credential"
+    assert len(_statements(unknown.captured_queries)) == 4
+
+
+def test_invalid_payload_keeps_the_nonce(world, signed):
+    """The whole request is one transaction, yet a refused payload still spends its nonce."""
+    response = signed.post(DECISIONS, {"type": "retina", "value": "x"}, nonce="r" * 20)
+    assert response.status_code == 400
+    assert list(ControllerNonce.objects.values_list("nonce", flat=True)) == ["r" * 20]
+    assert AccessDecision.objects.count() == 0
