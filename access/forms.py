@@ -15,6 +15,9 @@ class WalkInForm(forms.Form):
                                           "une réunion."))
     home_commune = forms.CharField(label=_("Commune de résidence"), max_length=100,
                                    required=False)
+    host_email = forms.EmailField(
+        label=_("Invité·e par un membre ? Son e-mail"), required=False,
+        help_text=_("Votre venue est alors enregistrée avec ce membre."))
     consent = forms.BooleanField(
         label=_("J'accepte que ces informations servent à l'accueil et aux statistiques de "
                 "fréquentation du lieu."))
@@ -63,3 +66,13 @@ class AttendanceForm(forms.Form):
             if (data["last"] - data["first"]).days > 366:
                 raise forms.ValidationError(_("Une période compte au plus 366 jours."))
         return data
+
+
+class ControllerForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Lieu"), queryset=None, empty_label=None)
+    name = forms.CharField(label=_("Nom"), max_length=100,
+                           help_text=_("Par exemple : porte d'entrée, casiers."))
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites

@@ -31,6 +31,10 @@ class AccessPolicy(models.Model):
                     "propre à chaque type de ressource."))
     no_show_minutes = models.JSONField(
         _("délais de libération par type de ressource (minutes)"), default=dict, blank=True)
+    no_show_warning_minutes = models.PositiveIntegerField(
+        _("prévenir avant la libération (minutes)"), default=0,
+        help_text=_("Le membre reçoit un e-mail ce nombre de minutes avant que sa réservation "
+                    "soit libérée faute de présence (0 : pas d'avertissement)."))
     allow_list_hours = models.PositiveIntegerField(
         _("validité de la liste hors ligne (heures)"), default=48)
 
@@ -317,3 +321,21 @@ class Kiosk(models.Model):
 
     def __str__(self):
         return str(self.site)
+
+
+class NoShowWarning(models.Model):
+    """A booking's holder was warned that it would be released if nobody checked in: one row
+    per booking, so the periodic task never sends the warning twice."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE, related_name="+")
+    booking = models.OneToOneField("bookings.Booking", on_delete=models.CASCADE,
+                                   related_name="no_show_warning")
+    release_at = models.DateTimeField(_("libération prévue à"))
+    sent_at = models.DateTimeField(_("prévenu·e le"))
+
+    class Meta:
+        verbose_name = _("avertissement avant libération")
+        verbose_name_plural = _("avertissements avant libération")
+
+    def __str__(self):
+        return f"{self.booking_id} {self.sent_at:%Y-%m-%d %H:%M}"

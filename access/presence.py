@@ -9,12 +9,19 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from access.models import PresenceDirection, PresenceEvent, PresenceSource, Visit
+from access.models import (
+    NoShowWarning,
+    PresenceDirection,
+    PresenceEvent,
+    PresenceSource,
+    Visit,
+)
 from access.rules import DEFAULT_NO_SHOW_MINUTES, policy_for
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus
 from bookings.services import set_booking_status
 from core import audit
+from members.models import MemberStatus
 
 CHECK_IN_SALT = "maillage.access.checkin"
 
@@ -77,6 +84,15 @@ def check_in_booking(booking: Booking, *, source: str, actor, now: dt.datetime) 
         if booking.member_id:
             record_presence(booking.site, at=now, source=source, member=booking.member,
                             booking=booking, actor=actor)
+        else:
+            # A guest booking (no member account): the guest is counted as a visit, so
+            # attendance covers everybody who came.
+            visit = Visit.objects.create(
+                network_id=booking.network_id, site=booking.site,
+                name=booking.guest_name or booking.guest_email, email=booking.guest_email,
+                status=MemberStatus.OTHER, purpose=booking.resource.name[:200], created_at=now)
+            record_presence(booking.site, at=now, source=source, visit=visit, booking=booking,
+                            actor=actor)
     return booking
 
 
@@ -122,6 +138,49 @@ def no_show_minutes(policy, kind: str) -> int:
     return int((policy.no_show_minutes or {}).get(kind, DEFAULT_NO_SHOW_MINUTES.get(kind, 60)))
 
 
+def _longest_delay(policy) -> int:
+    return max([no_show_minutes(policy, k) for k in DEFAULT_NO_SHOW_MINUTES]
+               + [int(v) for v in (policy.no_show_minutes or {}).values()])
+
+
+def warn_upcoming_no_shows(network, *, now: dt.datetime) -> list[Booking]:
+    """Warn the holder of each confirmed booking nobody checked in to, from
+    `no_show_warning_minutes` before its release (see release_no_shows) until the release.
+    Once per booking (a NoShowWarning row, unique per booking); the e-mail leaves after the
+    commit."""
+    policy = policy_for(network)
+    if not (policy.no_show_enabled and policy.no_show_warning_minutes):
+        return []
+    ahead = dt.timedelta(minutes=policy.no_show_warning_minutes)
+    candidates = (Booking.objects.filter(
+        network=network, status=BookingStatus.CONFIRMED, end__gt=now, start__lte=now + ahead,
+        start__gte=now - dt.timedelta(minutes=_longest_delay(policy)))
+        .filter(no_show_warning__isnull=True)
+        .select_related("resource"))
+    warned = []
+    for booking in candidates:
+        release_at = booking.start + dt.timedelta(
+            minutes=no_show_minutes(policy, booking.resource.kind))
+        if not (release_at - ahead <= now < release_at):
+            continue
+        with transaction.atomic():
+            if not Booking.objects.select_for_update().filter(
+                    pk=booking.pk, status=BookingStatus.CONFIRMED).exists():
+                continue  # checked in or cancelled meanwhile
+            try:
+                with transaction.atomic():
+                    NoShowWarning.objects.create(network=network, booking=booking,
+                                                 release_at=release_at, sent_at=now)
+            except IntegrityError:
+                continue  # another run warned first
+            from access.tasks import send_no_show_warning_email
+
+            pk = booking.pk
+            transaction.on_commit(lambda pk=pk: send_no_show_warning_email(pk))
+        warned.append(booking)
+    return warned
+
+
 def release_no_shows(network, *, now: dt.datetime, actor=None) -> list[Booking]:
     """Release the network's confirmed bookings nobody checked in to, X minutes after their
     start (X per resource kind), if the network enabled it. The seat is freed (no-show does
@@ -129,8 +188,7 @@ def release_no_shows(network, *, now: dt.datetime, actor=None) -> list[Booking]:
     policy = policy_for(network)
     if not policy.no_show_enabled:
         return []
-    longest = max([no_show_minutes(policy, k) for k in DEFAULT_NO_SHOW_MINUTES]
-                  + [int(v) for v in (policy.no_show_minutes or {}).values()])
+    longest = _longest_delay(policy)
     candidates = (Booking.objects.filter(network=network, status=BookingStatus.CONFIRMED,
                                          start__lte=now, end__gt=now,
                                          start__gte=now - dt.timedelta(minutes=longest + 1440))

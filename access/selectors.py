@@ -69,3 +69,12 @@ def kiosk_for_token(token: str) -> Kiosk | None:
     return (Kiosk.objects.select_related("site__network")
             .filter(token_hash=hashlib.sha256(token.encode()).hexdigest(), is_active=True)
             .first())
+
+
+def host_for_email(network, email: str):
+    """The active member of `network` with this e-mail (a guest names who invited them)."""
+    from members.models import Member
+
+    return (Member.objects.select_related("user")
+            .filter(network=network, is_active=True, user__email__iexact=email.strip())
+            .first())

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from access.forms import ScanForm, WalkInForm
 from access.models import PresenceSource
 from access.presence import booking_from_token, check_in_booking, register_walk_in
-from access.selectors import kiosk_for_token
+from access.selectors import host_for_email, kiosk_for_token
 from bookings.errors import BookingError
 
 
@@ -24,11 +24,17 @@ def kiosk(request, token):
     action = request.POST.get("action") if request.method == "POST" else None
     walk_in = WalkInForm(request.POST if action == "walk_in" else None, prefix="visit")
     scan = ScanForm(request.POST if action == "scan" else None, prefix="scan")
+    host = None
+    if action == "walk_in" and walk_in.is_valid() and walk_in.cleaned_data["host_email"]:
+        host = host_for_email(site.network, walk_in.cleaned_data["host_email"])
+        if host is None:
+            walk_in.add_error("host_email", _("Aucun membre de ce réseau n'a cet e-mail."))
     if action == "walk_in" and walk_in.is_valid():
         data = walk_in.cleaned_data
         visit = register_walk_in(site, name=data["name"], email=data["email"],
                                  status=data["status"], purpose=data["purpose"],
-                                 home_commune=data["home_commune"], now=timezone.now())
+                                 home_commune=data["home_commune"], invited_by=host,
+                                 now=timezone.now())
         messages.success(request, _("Bienvenue %(name)s ! L'accueil est prévenu de votre "
                                     "arrivée.") % {"name": visit.name})
         return redirect(request.path)
