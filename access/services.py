@@ -136,6 +136,18 @@ def register_controller(site, name: str, *, actor) -> tuple[DoorController, str]
     return controller, crypto.controller_secret(controller.key_id, controller.key_salt)
 
 
+def disable_controller(controller: DoorController, *, actor) -> DoorController:
+    """A disabled controller's requests are refused from now on (its key stays unusable:
+    re-enabling means registering a new controller)."""
+    with transaction.atomic():
+        DoorController.objects.filter(pk=controller.pk).update(is_active=False)
+        controller.is_active = False
+        audit.record(network=controller.network, actor=actor,
+                     action="access.controller_disabled", target=controller,
+                     data={"site": controller.site_id})
+    return controller
+
+
 def rotate_controller_key(controller: DoorController, *, actor) -> str:
     """Invalidate the controller's key and return the new one."""
     with transaction.atomic():

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from access import views, views_staff
+from access import views, views_controllers, views_staff
 
 urlpatterns = [
     path("acces/", views.my_access, name="access_mine"),
@@ -21,5 +21,8 @@ urlpatterns = [
          name="access_member"),
     path("accueil/acces/moyens/<int:credential_id>/desactiver/", views_staff.revoke,
          name="access_revoke"),
+    path("gestion/portes/", views_controllers.controller_list, name="access_controllers"),
+    path("gestion/portes/<int:controller_id>/desactiver/", views_controllers.disable,
+         name="access_controller_disable"),
     path("accueil/frequentation/", views_staff.attendance_view, name="access_attendance"),
 ]

@@ -64,6 +64,9 @@ def fillers(world):
     from access.services import issue_badge
 
     credential = issue_badge(world.member, "A0A0A0A0", actor=None)
+    from access.services import register_controller
+
+    controller, _secret = register_controller(world.site, "Porte", actor=None)
     from territory.models import PlanningRun
 
     run = PlanningRun.objects.create(network=world.network, created_at=NOW, kind="coverage",
@@ -83,6 +86,7 @@ def fillers(world):
         "run_id": run.pk,
         "token": "not-the-right-token",
         "credential_id": credential.pk,
+        "controller_id": controller.pk,
     }
 
 
