@@ -61,8 +61,8 @@ class BillingProfile(models.Model):
     late_penalty_terms = models.CharField(
         _("pénalités de retard"), max_length=255,
         default="Pénalités de retard : trois fois le taux d'intérêt légal.")
-    unpaid_grace_days = models.PositiveSmallIntegerField(
-        _("délai de grâce avant « impayé » (jours)"), default=15)
+    # The grace period before "unpaid" suspends door access is the access policy's
+    # (access.AccessPolicy.unpaid_grace_days): one setting, not two.
 
     class Meta:
         verbose_name = _("paramètres de facturation")

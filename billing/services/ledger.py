@@ -27,7 +27,7 @@ from billing.models import (
     PeriodClosing,
 )
 from core import audit
-from core.money import ZERO
+from core.money import ZERO, money
 
 
 def canonical(data: dict) -> str:
@@ -182,7 +182,7 @@ def close_period(network, *, through: dt.date, actor, now) -> PeriodClosing:
                                         issue_date__gte=start, issue_date__lte=through)
 
         def total(qs, field):
-            return str(qs.aggregate(s=Sum(field))["s"] or ZERO)
+            return str(money(qs.aggregate(s=Sum(field))["s"] or ZERO))
 
         totals = {
             "invoiced": total(issued.filter(kind=InvoiceKind.INVOICE), "total_gross"),

@@ -1,0 +1,61 @@
+"""Manual payments (cash, cheque, transfer) recorded by staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from billing.errors import BillingError
+from billing.models import Invoice, InvoiceKind, Payment, PaymentMethod
+from billing.selectors import balance_of
+from billing.services.ledger import append_entry, check_open
+from core import audit
+from core.money import money, to_decimal
+from members.selectors import member_of, roles_of, staff_sites
+
+
+def _is_staff(user, network) -> bool:
+    member = member_of(user, network) if user is not None else None
+    return member is not None and staff_sites(network, roles_of(member)).exists()
+
+
+def record_payment(invoice: Invoice, *, amount, method: str, received_on: dt.date,
+                   reference: str = "", actor, now) -> Payment:
+    """Record money received for an issued invoice, by a concierge or coordinator of its
+    network. Partial payments are fine; more than the balance is refused; a cheque needs its
+    number and bank remittance reference; the date may be neither future nor in a closed
+    period. The payment is chained into the ledger."""
+    network = invoice.network
+    if not _is_staff(actor, network):
+        raise BillingError("forbidden", _("Seule l'équipe du réseau enregistre les paiements."))
+    amount = money(to_decimal(amount))
+    reference = reference.strip()
+    if amount <= 0:
+        raise BillingError("amount", _("Le montant doit être positif."))
+    if method not in PaymentMethod.values:
+        raise BillingError("method", _("Moyen de paiement inconnu."))
+    if method == PaymentMethod.CHEQUE and not reference:
+        raise BillingError("reference", _("Indiquez le n° du chèque et la référence de la "
+                                          "remise en banque."))
+    if received_on > now.astimezone(network.tz).date():
+        raise BillingError("future", _("Un paiement ne peut être daté dans le futur."))
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
+            "network").get(pk=invoice.pk)
+        if not invoice.is_issued or invoice.kind != InvoiceKind.INVOICE:
+            raise BillingError("not_payable", _("Seule une facture émise peut être réglée."))
+        check_open(network, received_on)
+        balance = balance_of(invoice)
+        if amount > balance:
+            raise BillingError("overpaid", _("Le montant dépasse le reste à payer "
+                                             "(%(balance)s €).") % {"balance": balance})
+        payment = Payment.objects.create(
+            network=network, invoice=invoice, amount=amount, method=method,
+            received_on=received_on, reference=reference, recorded_by=actor, recorded_at=now)
+        append_entry(network, payment, now=now)
+        audit.record(network=network, actor=actor, action="billing.payment.recorded",
+                     target=payment, data={"invoice": invoice.number, "amount": str(amount),
+                                           "method": method})
+    return payment
