@@ -192,9 +192,10 @@ HUEY["consumer"] = {"workers": env_int("TASKS_WORKERS", 2), "worker_type": "thre
 ACCESS_CONTROLLER_MASTER_KEY = env_str("ACCESS_CONTROLLER_MASTER_KEY")
 ACCESS_CREDENTIAL_KEY = env_str("ACCESS_CREDENTIAL_KEY")
 ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
-# Where 24/7 rights, plan end and unpaid invoices come from (see access/entitlements.py).
+# Where 24/7 rights, plan end and unpaid invoices come from (see access/entitlements.py):
+# billing adds "unpaid beyond the grace period" to the rights staff set.
 ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
-                                       "access.entitlements.staff_granted")
+                                       "billing.entitlements.billing_provider")
 
 # --- Public directory (directory app) ---------------------------------------------------
 # Map tiles of the public map (Leaflet is served from our static files); empty: no tiles.

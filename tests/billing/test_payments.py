@@ -100,3 +100,25 @@ def test_access_provider_answers_in_constant_queries(billed, django_assert_num_q
         facts = billing_provider(billed.network, ids, now=NOW + dt.timedelta(days=60),
                                  grace_days=0)
     assert [facts[mid].unpaid_overdue for mid in ids] == [True, True, True, False, False]
+
+
+def test_the_door_refuses_a_member_with_an_overdue_invoice(billed):
+    """End to end through the access rules with the default provider (settings)."""
+    from access.doors import find_credential
+    from access.rules import decide, policy_for
+    from access.services import issue_badge
+    from tests.conftest import local
+
+    issue_badge(billed.member, "04A23B1C", actor=None)
+    invoice = issue(billed.network, member=billed.member)
+    grace = policy_for(billed.network).unpaid_grace_days
+    monday = DUE + dt.timedelta(days=grace + 1 + (7 - (DUE + dt.timedelta(days=grace + 1))
+                                                  .weekday()) % 7)  # first Monday after grace
+
+    def door(day):
+        credential = find_credential(billed.network, "badge", "04a23b1c")
+        return decide(billed.site, credential, now=local(day, 10))
+
+    assert door(monday).rule == "unpaid"
+    pay(invoice, billed.concierge.user, "100", now=local(monday, 9), day=monday)
+    assert door(monday).allowed
