@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PG_URL ?= postgres://postgres@127.0.0.1:5432/maillage
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo install test test-sqlite test-postgres lint browser-deps messages
+.PHONY: demo install test test-sqlite test-postgres lint browser-deps pdf-deps messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) pdf-deps
 
 demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate --verbosity 0
@@ -33,6 +33,12 @@ browser-deps:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Installez Chromium : sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# WeasyPrint (server-side PDF of the planner's summary) needs Pango.
+pdf-deps:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	  else echo "Installez Pango : sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; exit 1; fi; }
 
 lint: install
 	$(VENV)/bin/ruff check .

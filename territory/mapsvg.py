@@ -32,6 +32,17 @@ def colour_for(minutes, limit: float) -> str:
     return "#d73027"
 
 
+def map_data(data: dict, limit: float) -> dict | None:
+    """The same answer for the interactive map (territory/static/territory/map.js)."""
+    if not (data.get("communes") or data.get("places") or data.get("new_places")):
+        return None
+    return {"communes": data.get("communes", []), "places": data.get("places", []),
+            "new_places": data.get("new_places", []),
+            "buckets": [[None if math.isinf(b) else b, colour] for b, colour, _l in
+                        buckets(limit)],
+            "labels": {"none": _("pas de lieu"), "proposed": _("Nouveau lieu proposé : ")}}
+
+
 def render_map(data: dict, limit: float) -> str:
     communes = data.get("communes", [])
     places, new = data.get("places", []), data.get("new_places", [])

@@ -122,6 +122,10 @@ class PlanningRun(models.Model):
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The one-page summary as a PDF, rendered in the background on request (WeasyPrint).
+    summary_pdf = models.BinaryField(null=True, blank=True, editable=False)
+    summary_pdf_status = models.CharField(_("PDF de la synthèse"), max_length=10, blank=True,
+                                          choices=RunStatus.choices)
 
     class Meta:
         verbose_name = _("calcul du planificateur")

@@ -70,3 +70,41 @@ def execute_planning_run(run_id: int) -> PlanningRun | None:
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "result", "error", "progress", "finished_at"])
     return run
+
+
+def request_summary_pdf(run: PlanningRun, *, actor, now) -> None:
+    """Render the run's one-page summary as a PDF in the background (WeasyPrint takes a few
+    seconds); only a finished run has a summary, and a PDF already being made is not redone."""
+    from territory.tasks import render_summary_pdf
+
+    with transaction.atomic():
+        run = PlanningRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.DONE:
+            raise RunRefused(_("Le calcul n'est pas terminé."))
+        if run.summary_pdf_status in (RunStatus.PENDING, RunStatus.RUNNING):
+            return
+        run.summary_pdf_status = RunStatus.PENDING
+        run.save(update_fields=["summary_pdf_status"])
+        audit.record(network=run.network, actor=actor, action="territory.summary_pdf_requested",
+                     target=run, data={})
+        transaction.on_commit(lambda: render_summary_pdf(run.pk))
+
+
+def build_summary_pdf(run_id: int) -> PlanningRun | None:
+    """Render and store the PDF of a requested summary; failures are stored, not raised."""
+    from territory.pdf import summary_document
+
+    run = PlanningRun.objects.select_related("network").filter(
+        pk=run_id, summary_pdf_status=RunStatus.PENDING).first()
+    if run is None:
+        return None
+    PlanningRun.objects.filter(pk=run.pk).update(summary_pdf_status=RunStatus.RUNNING)
+    try:
+        pdf = summary_document(run).write_pdf()
+    except Exception:
+        log.exception("summary PDF of run %s failed", run.pk)
+        run.summary_pdf_status = RunStatus.FAILED
+    else:
+        run.summary_pdf, run.summary_pdf_status = pdf, RunStatus.DONE
+    run.save(update_fields=["summary_pdf", "summary_pdf_status"])
+    return run

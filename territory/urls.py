@@ -8,5 +8,7 @@ urlpatterns = [
     path("calculs/<int:run_id>/avancement/", views.run_progress,
          name="territory_run_progress"),
     path("calculs/<int:run_id>/synthese/", views.run_summary, name="territory_run_summary"),
+    path("calculs/<int:run_id>/synthese/pdf/", views.run_summary_pdf,
+         name="territory_run_summary_pdf"),
     path("budget/", views.budget, name="territory_budget"),
 ]

@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,10 +12,11 @@ from django.utils.translation import gettext as _
 from core.context import network_view
 from territory.budget import Budget, Charge, Formula, Subsidy, default_template, simulate
 from territory.forms import BudgetSettingsForm, ChargeFormSet, FormulaFormSet, PlanningForm
-from territory.mapsvg import render_map
+from territory.mapsvg import map_data, render_map
 from territory.models import PlanningRun
+from territory.pdf import summary_context
 from territory.planner import pct
-from territory.services import RunRefused, start_planning_run
+from territory.services import RunRefused, request_summary_pdf, start_planning_run
 
 RECENT_RUNS = 10
 
@@ -48,7 +50,10 @@ def run_detail(request, run_id):
     context = {"run": run, "result": result, "zones": scope.get("white_zones", []),
                "zones_count": scope.get("white_zones_count", 0),
                "today_percent": pct(result.get("today", {}).get("share", 0)),
-               "map_svg": render_map(result.get("map", {}), result.get("minutes", 10))}
+               "map_svg": render_map(result.get("map", {}), result.get("minutes", 10)),
+               "map_data": map_data(result.get("map", {}), result.get("minutes", 10)),
+               "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+               "tile_attribution": getattr(settings, "MAP_TILE_ATTRIBUTION", "")}
     return render(request, "territory/run.html", context)
 
 
@@ -58,14 +63,24 @@ def run_summary(request, run_id):
     run = _run(request, run_id)
     if run.status != "done":
         return redirect("territory_run", request.ctx.network.slug, run.pk)
-    result = run.result
-    scope = result.get("plan") or result.get("today")
-    context = {"run": run, "result": result, "network": request.ctx.network,
-               "zones": scope["white_zones"][:8], "zones_count": scope["white_zones_count"],
-               "today_percent": pct(result["today"]["share"]),
-               "plan_percent": pct(result["plan"]["share"]) if "plan" in result else "",
-               "map_svg": render_map(result.get("map", {}), result.get("minutes", 10))}
-    return render(request, "territory/summary.html", context)
+    return render(request, "territory/summary.html", summary_context(run))
+
+
+@network_view("coordinator")
+def run_summary_pdf(request, run_id):
+    """POST: render the summary as a PDF in the background; GET: download it once made."""
+    run = _run(request, run_id)
+    if request.method == "POST":
+        try:
+            request_summary_pdf(run, actor=request.user, now=timezone.now())
+        except RunRefused as exc:
+            messages.error(request, str(exc))
+        return redirect("territory_run_summary", request.ctx.network.slug, run.pk)
+    if run.summary_pdf_status != "done" or run.summary_pdf is None:
+        raise Http404
+    response = HttpResponse(bytes(run.summary_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="synthese-{run.pk}.pdf"'
+    return response
 
 
 @network_view("coordinator")

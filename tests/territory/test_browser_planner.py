@@ -55,7 +55,8 @@ def page(chromium, live_server, transactional_db):
     context.close()
 
 
-def test_coordinator_plans_two_new_places(page, world, monkeypatch):
+def test_coordinator_plans_two_new_places(page, world, monkeypatch, settings):
+    settings.MAP_TILE_URL = ""  # no tile server from the tests
     load_shipped_communes()
     # Hold the background task so the page shows the run waiting; the test plays the worker.
     monkeypatch.setattr(tasks, "run_planning", lambda run_id: None)
@@ -83,7 +84,13 @@ def test_coordinator_plans_two_new_places(page, world, monkeypatch):
     expect(table.locator("tbody tr")).to_have_count(2)
     for place in plan["new_places"]:
         expect(table).to_contain_text(place["name"])
-    svg = page.get_by_role("img", name="Carte : communes colorées", exact=False)
-    expect(svg).to_be_visible()
+    # Leaflet (our static files) replaces the SVG map on screen: markers for the communes, the
+    # two sites and the two proposed places; the SVG stays in the page for print and no-JS.
+    leaflet = page.locator("#territory-leaflet")
+    expect(leaflet).to_be_visible()
+    communes = len(run.result["map"]["communes"])
+    expect(leaflet.locator("path.leaflet-interactive")).to_have_count(communes + 4)
+    svg = page.locator("svg.territory-map")
+    expect(svg).to_be_hidden()
     expect(svg.locator("polygon.new-place")).to_have_count(2)
     expect(svg.locator("rect.place")).to_have_count(2)
