@@ -14,6 +14,7 @@ network_patterns = [
     path("gestion/", include("members.urls_manage")),
     path("territoire/", include("territory.urls")),
     path("", include("access.urls")),
+    path("", include("billing.urls")),
 ]
 
 urlpatterns = [

@@ -71,6 +71,15 @@ def fillers(world):
 
     run = PlanningRun.objects.create(network=world.network, created_at=NOW, kind="coverage",
                                      parameters={})
+    from billing.services import LineInput, draft_invoice, issue_invoice
+
+    world.network.legal_name, world.network.siren = "Réseau Vercors", "123456789"
+    world.network.siret, world.network.address = "12345678900018", "1 place de la Mairie"
+    world.network.save()
+    invoice = issue_invoice(draft_invoice(world.network, lines=[LineInput("x", 10)],
+                                          service_start=day, service_end=day,
+                                          buyer_member=world.member),
+                            issue_date=day, actor=None, now=NOW)
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
@@ -86,6 +95,7 @@ def fillers(world):
         "run_id": run.pk,
         "token": "not-the-right-token",
         "credential_id": credential.pk,
+        "invoice_id": invoice.pk,
         "controller_id": controller.pk,
     }
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from billing import views
+
+urlpatterns = [
+    path("factures/", views.my_invoices, name="billing_my_invoices"),
+    path("accueil/factures/", views.staff_invoices, name="billing_staff_invoices"),
+    path("accueil/factures/<int:invoice_id>/paiement/", views.payment_form,
+         name="billing_payment_form"),
+]
