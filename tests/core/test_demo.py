@@ -3,6 +3,7 @@ from django.core.management import call_command
 from bookings.models import Booking
 from members.models import Member, Role
 from places.models import Network, Resource, Site
+from territory.models import Commune
 
 
 def test_demo_loads_the_vercors_network_through_the_services(db, capsys):
@@ -19,6 +20,7 @@ def test_demo_loads_the_vercors_network_through_the_services(db, capsys):
     bookings = Booking.objects.filter(network=vercors)
     assert bookings.count() > 200
     assert set(bookings.values_list("source", flat=True)) == {"import"}
+    assert Commune.objects.filter(insee_code="38548", latitude__isnull=False).exists()  # planner
     out = capsys.readouterr().out
     assert "coordination@demo.maillage.test" in out and "maillage-demo" in out
     # Idempotent: a second run changes nothing.

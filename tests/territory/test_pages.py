@@ -262,3 +262,10 @@ def test_summary_of_a_running_run_goes_back_to_the_progress(client, vercors):
     response = client.get(url(vercors, "territory_run_summary", run_id=run.pk))
     assert response.status_code == 302
     assert response.url == url(vercors, "territory_run", run_id=run.pk)
+
+
+def test_management_home_links_to_the_planner_and_the_budget(client, world):
+    client.force_login(world.coordinator.user)
+    page = client.get(reverse("manage_home", args=[world.network.slug])).content.decode()
+    assert f'href="{url(world)}"' in page
+    assert f'href="{url(world, "territory_budget")}"' in page

@@ -106,8 +106,17 @@ class Command(BaseCommand):
                                  "plusieurs.", GERS_SITES)
             people = self._people(vercors, gers, rng)
         self._bookings(vercors, people, rng)
+        self._communes()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self._print_logins()
+
+    def _communes(self):
+        """The shipped communes, for the territory planner (once: a few seconds)."""
+        from territory.importers import load_shipped_communes
+        from territory.models import Commune
+
+        if not Commune.objects.exists():
+            self.stdout.write(str(load_shipped_communes()))
 
     def _network(self, slug, name, description, sites):
         network = Network.objects.create(
