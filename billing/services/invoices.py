@@ -135,7 +135,8 @@ def _vat_breakdown(lines) -> list[dict]:
 
 def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoice:
     """Issue a draft: take the next number of its series and year, freeze the mentions and
-    totals, append it to the ledger; all in one transaction (no gap, no duplicate)."""
+    totals, append it to the ledger; all in one transaction (no gap, no duplicate). The issue
+    date may be neither in the future nor in a closed period."""
     from billing.services.ledger import append_entry, check_open
 
     network = invoice.network
@@ -144,6 +145,8 @@ def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoi
             "network", "buyer_member__user", "buyer_organisation").get(pk=invoice.pk)
         if invoice.status != InvoiceStatus.DRAFT:
             raise BillingError("already_issued", _("Cette facture est déjà émise."))
+        if issue_date > now.astimezone(network.tz).date():
+            raise BillingError("future", _("Une facture ne peut être datée dans le futur."))
         check_open(network, issue_date)
         profile = BillingProfile.of(network)
         lines = list(invoice.lines.all())

@@ -16,7 +16,7 @@ from billing.services import LineInput, draft_invoice, issue_credit_note, issue_
 from billing.services.invoices import format_number
 from core.models import AuditLog
 from tests.billing.conftest import ISSUE_DAY, issue
-from tests.conftest import NOW
+from tests.conftest import NOW, local
 
 pytestmark = pytest.mark.django_db
 NUMBER_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_/")
@@ -80,7 +80,8 @@ def test_numbering_is_per_network_series_and_year(billed):
 
     first = issue(billed.network, member=billed.member)
     second = issue(billed.network, member=billed.member)
-    next_year = issue(billed.network, member=billed.member, day=dt.date(2027, 1, 4))
+    next_year = issue(billed.network, member=billed.member, day=dt.date(2027, 1, 4),
+                      now=local(dt.date(2027, 1, 4), 9))
     other_network = f.make_network("murat", legal_name="Pays de Murat", siren="111111111",
                                    siret="11111111100011", address="Place")
     elsewhere = issue(other_network, member=f.make_member(other_network))
@@ -118,7 +119,11 @@ def test_refusals_leave_nothing(billed):
     with pytest.raises(BillingError) as again:
         issue_invoice(invoice, issue_date=ISSUE_DAY, actor=None, now=NOW)
     assert again.value.code == "already_issued"
-    assert Invoice.objects.count() == 1 and InvoiceCounter.objects.get().last_number == 1
+    with pytest.raises(BillingError) as future:
+        issue(billed.network, member=billed.member, day=dt.date(2026, 11, 24))
+    assert future.value.code == "future"
+    assert Invoice.objects.filter(status="issued").count() == 1
+    assert InvoiceCounter.objects.get().last_number == 1
 
 
 def test_credit_note_refers_to_the_original_and_is_bounded(billed):

@@ -32,6 +32,9 @@ PUBLIC = {
                                "token must 404, tested in tests/directory)",
     "directory_places_geojson": "open data: the public places as GeoJSON",
     "directory_places_csv": "open data: the public places as CSV",
+    "list_places": "public API of the directory: the open-data fields of active places",
+    "place_availability": "public API: free seats of an active place's non-members-only "
+                          "resources, what its public page offers to book",
 }
 PUBLIC_PREFIXES = ("comptes/",)  # allauth: log in, sign up, password reset
 ADMIN_PREFIX = "admin/"
@@ -79,7 +82,7 @@ def fillers(world):
     invoice = issue_invoice(draft_invoice(world.network, lines=[LineInput("x", 10)],
                                           service_start=day, service_end=day,
                                           buyer_member=world.member),
-                            issue_date=day, actor=None, now=NOW)
+                            issue_date=NOW.date(), actor=None, now=NOW)
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
