@@ -28,6 +28,17 @@ class SearchForm(forms.Form):
     poste_date = forms.DateField(label=_("Un poste libre le"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
     poste_creneau = forms.ChoiceField(label=_("Créneau"), choices=SLOT_CHOICES, required=False)
+    # "Près de moi": filled by the browser's geolocation (directory.js), both or neither.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180,
+                           widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise forms.ValidationError(_("Position incomplète : il faut la latitude et la "
+                                          "longitude."))
+        return data
 
 
 class GuestBookingForm(forms.Form):

@@ -42,8 +42,12 @@ def osm_opening_hours(hours) -> str:
 
 def place_records() -> list[dict]:
     """One dict per active place of every network (four queries)."""
-    sites = list(public_sites())
-    places = locate(sites)
+    return records_for(locate(list(public_sites())))
+
+
+def records_for(places) -> list[dict]:
+    """The open-data record of each located place (two queries)."""
+    sites = [p.site for p in places]
     hours = defaultdict(list)
     for h in OpeningHours.objects.filter(site__in=sites):
         hours[h.site_id].append(h)

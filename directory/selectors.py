@@ -6,6 +6,7 @@ A search runs a fixed number of queries whatever the number of places (tested)."
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from bookings.models import OCCUPYING_STATUSES, Booking
 from bookings.selectors import day_schedules
 from places.models import Resource, ResourceBlock, ResourceKind, Site
 from places.schedule import SiteSchedule
-from territory.models import Commune
+from territory.models import Commune, ExternalPlace
 from territory.travel import TravelModel, haversine_km
 
 # Filter key -> Site boolean field; the resource kinds are filtered through the resources.
@@ -135,22 +136,126 @@ class Filters:
     open_on: dt.date | None = None
     desk_on: dt.date | None = None
     desk_slot: str = "morning"
+    network: str = ""  # a network slug: only its places
+
+    @property
+    def by_schedule(self) -> bool:
+        return bool(self.open_now or self.open_on or self.desk_on)
 
 
-def search_places(*, origin: Commune | None, filters: Filters, now: dt.datetime) -> list[Place]:
-    """Active places of all networks matching the filters, nearest first by minutes by car
-    from `origin` (by name without an origin; places without coordinates last)."""
+@dataclass(frozen=True)
+class Origin:
+    """A point a search starts from when it is not a commune (the browser's location)."""
+
+    latitude: float
+    longitude: float
+    mountain: bool = False  # unknown for a bare point: the plain model
+    name: str = ""
+
+    has_coordinates = True
+
+
+@dataclass
+class SearchResult:
+    places: list[Place]  # the requested page, nearest first
+    count: int  # every match, all pages
+
+
+def _filtered_sites(filters: Filters):
     qs = public_sites()
+    if filters.network:
+        qs = qs.filter(network__slug=filters.network)
     for key in filters.services:
         if key in SERVICE_FIELDS:
             qs = qs.filter(**{SERVICE_FIELDS[key]: True})
         elif key in RESOURCE_SERVICES:
             qs = qs.filter(Exists(Resource.objects.filter(
                 site=OuterRef("pk"), kind=RESOURCE_SERVICES[key], is_active=True)))
-    sites = list(qs)
+    return qs
+
+
+def _ranked_ids(qs, origin, model: TravelModel, max_minutes, radius_km):
+    """Phase 1, on bare coordinates (two light queries, no model instances): every matching
+    place's minutes from the origin, the distance limits applied, nearest first. Only the
+    places of the requested page are then loaded as objects (phase 2)."""
+    rows = list(qs.values_list("pk", "latitude", "longitude", "insee_code", "name"))
+    codes = {r[3] for r in rows if r[3]}
+    communes = {code: (lat, lon, bool(mountain)) for code, lat, lon, mountain in
+                Commune.objects.filter(insee_code__in=codes).values_list(
+                    "insee_code", "latitude", "longitude", "mountain")}
+    n = len(rows)
+    lat, lon = np.full(n, np.nan), np.full(n, np.nan)
+    mountain = np.zeros(n, bool)
+    for i, (_pk, slat, slon, code, _name) in enumerate(rows):
+        commune = communes.get(code)
+        if commune:
+            mountain[i] = commune[2]
+        if slat is not None and slon is not None:
+            lat[i], lon[i] = float(slat), float(slon)
+        elif commune and commune[0] is not None and commune[1] is not None:
+            lat[i], lon[i] = commune[0], commune[1]
+    if origin is None or not origin.has_coordinates or n == 0:
+        return [r[0] for r in rows], {}
+    mountain |= bool(origin.mountain)
+    km = haversine_km(origin.latitude, origin.longitude, lat, lon)
+    minutes = model.minutes_for_km(km, mountain)
+    road = km * model.detour * np.where(mountain, model.mountain_detour, 1.0)
+    keep = np.ones(n, bool)
+    located = ~np.isnan(km)
+    if max_minutes is not None:
+        keep &= located & (minutes <= max_minutes)
+    if radius_km is not None:
+        keep &= located & (road <= radius_km)
+    idx = np.flatnonzero(keep)
+    order = sorted(idx, key=lambda i: (not located[i], minutes[i] if located[i] else 0,
+                                       rows[i][4]))
+    travel = {rows[i][0]: (float(minutes[i]), float(road[i])) for i in idx if located[i]}
+    return [rows[i][0] for i in order], travel
+
+
+def search(*, origin=None, filters: Filters, now: dt.datetime, limit: int | None = None,
+           offset: int = 0, max_minutes: float | None = None,
+           radius_km: float | None = None, model: TravelModel | None = None) -> SearchResult:
+    """Active places of all networks matching the filters, nearest first by minutes by car
+    from `origin` (a Commune or an Origin; by name without one, places without coordinates
+    last), within `max_minutes` / `radius_km` (road km) when given, one page of them.
+
+    Service filters run in SQL, distances on coordinates only; the schedule filters (open
+    now, open on, free desk) then read the candidates' schedules, so they cost in proportion
+    to the places within reach rather than to the whole directory."""
+    model = model or TravelModel.from_settings()
+    ids, travel = _ranked_ids(_filtered_sites(filters), origin, model, max_minutes, radius_km)
+    free = None
+    if filters.by_schedule:
+        by_pk = public_sites().in_bulk(ids)
+        sites = [by_pk[pk] for pk in ids]
+        sites, free = _schedule_filter(sites, filters, now)
+        count = len(sites)
+        sites = sites[offset:None if limit is None else offset + limit]
+    else:
+        count = len(ids)
+        page = ids[offset:None if limit is None else offset + limit]
+        by_pk = public_sites().in_bulk(page)
+        sites = [by_pk[pk] for pk in page]
+    places = locate(sites)
+    for place in places:
+        if free is not None:
+            place.free_desks = free[place.site.pk]
+        if place.site.pk in travel:
+            place.minutes, place.km = travel[place.site.pk]
+    return SearchResult(places, count)
+
+
+def _schedule_filter(sites, filters: Filters, now: dt.datetime):
     if filters.open_now and sites:
-        today = now.astimezone(sites[0].network.tz).date()
-        schedules = day_schedules(sites, today)
+        # Each place is open or not in its own network's time zone (one pair of queries per
+        # distinct local date, i.e. one in practice).
+        by_day = defaultdict(list)
+        for site in sites:
+            by_day[now.astimezone(site.network.tz).date()].append(site)
+        schedules = {}
+        for day, group in by_day.items():
+            schedules.update(day_schedules(group, day))
         sites = [s for s in sites if _is_open_at(schedules[s.pk], now)]
     if filters.open_on and sites:
         schedules = day_schedules(sites, filters.open_on)
@@ -160,14 +265,44 @@ def search_places(*, origin: Commune | None, filters: Filters, now: dt.datetime)
         schedules = day_schedules(sites, filters.desk_on)
         free = _free_desks(sites, schedules, filters.desk_on, filters.desk_slot)
         sites = [s for s in sites if free[s.pk] > 0]
-    places = locate(sites)
-    if free is not None:
-        for place in places:
-            place.free_desks = free[place.site.pk]
-    if origin is not None:
-        add_travel(places, origin)
-    places.sort(key=lambda p: (p.minutes is None, p.minutes or 0, p.site.name))
-    return places
+    return sites, free
+
+
+def search_places(*, origin, filters: Filters, now: dt.datetime) -> list[Place]:
+    """Every match, nearest first (see `search`)."""
+    return search(origin=origin, filters=filters, now=now).places
+
+
+def census_places(origin, *, max_minutes: float = 30, limit: int = 10,
+                  model: TravelModel | None = None) -> list[dict]:
+    """Third places of the open census files (territory.ExternalPlace: not run with maillage,
+    not bookable) within `max_minutes` by car, nearest first. A bounding box in SQL picks
+    the candidates, the travel model ranks them."""
+    if origin is None or not origin.has_coordinates:
+        return []
+    model = model or TravelModel.from_settings()
+    reach = model.max_km(max_minutes)
+    dlat = reach / 111.0
+    dlon = reach / max(1.0, 111.0 * math.cos(math.radians(origin.latitude)))
+    rows = list(ExternalPlace.objects.filter(
+        latitude__gte=origin.latitude - dlat, latitude__lte=origin.latitude + dlat,
+        longitude__gte=origin.longitude - dlon, longitude__lte=origin.longitude + dlon,
+    ).values("name", "address", "postcode", "city", "website", "credit", "latitude",
+             "longitude"))
+    if not rows:
+        return []
+    lat = np.array([r["latitude"] for r in rows])
+    lon = np.array([r["longitude"] for r in rows])
+    mountain = bool(origin.mountain)
+    km = haversine_km(origin.latitude, origin.longitude, lat, lon)
+    minutes = model.minutes_for_km(km, mountain)
+    road = km * model.detour * (model.mountain_detour if mountain else 1.0)
+    found = []
+    for row, m, r in zip(rows, minutes, road):
+        if m <= max_minutes:
+            found.append({**row, "minutes": float(m), "km": float(r)})
+    found.sort(key=lambda p: (p["minutes"], p["name"]))
+    return found[:limit]
 
 
 def _is_open_at(schedule: SiteSchedule, now: dt.datetime) -> bool:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from bookings.errors import BookingError
@@ -27,28 +28,41 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+PAGE_SIZE = 50
+
+
 def search(request):
-    """Places of every network, nearest first by estimated minutes by car."""
+    """Places of every network, nearest first by estimated minutes by car (the 50 nearest;
+    the open data files have them all)."""
     form = SearchForm(request.GET or None)
-    origin, others, places = None, [], []
+    origin, others, places, count, census = None, [], [], 0, []
     now = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
-        origin, others = selectors.resolve_origin(data["q"], data["commune"])
+        # A typed commune wins over a position kept from an earlier "near me".
+        if data["lat"] is not None and not data["q"].strip() and not data["commune"]:
+            origin = selectors.Origin(data["lat"], data["lon"], name=_("votre position"))
+        else:
+            origin, others = selectors.resolve_origin(data["q"], data["commune"])
         filters = selectors.Filters(
             services=data["services"], open_now=data["ouvert"], open_on=data["date"],
             desk_on=data["poste_date"], desk_slot=data["poste_creneau"] or "morning")
-        places = selectors.search_places(origin=origin, filters=filters, now=now)
+        result = selectors.search(origin=origin, filters=filters, now=now, limit=PAGE_SIZE)
+        places, count = result.places, result.count
+        if not data["services"] and not filters.by_schedule:
+            census = selectors.census_places(origin)
     elif not request.GET:
-        places = selectors.search_places(origin=None, filters=selectors.Filters(), now=now)
+        result = selectors.search(origin=None, filters=selectors.Filters(), now=now,
+                                  limit=PAGE_SIZE)
+        places, count = result.places, result.count
     map_points = [
         {"name": p.site.name, "lat": p.latitude, "lon": p.longitude,
          "url": reverse("directory_place", args=[p.site.network.slug, p.site.slug]),
          "minutes": round(p.minutes) if p.minutes is not None else None}
         for p in places if p.latitude is not None]
     return render(request, "directory/search.html", {
-        "form": form, "origin": origin, "others": others, "places": places,
-        "map_points": map_points, "map_config": _map_config(),
+        "form": form, "origin": origin, "others": others, "places": places, "count": count,
+        "census": census, "map_points": map_points, "map_config": _map_config(),
     })
 
 

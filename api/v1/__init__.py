@@ -1,11 +1,11 @@
-"""API v1: personal-token access to a person's networks (see docs/api.md).
+"""API v1: the public directory, and token or network-key access to a network (docs/api.md).
 
 Versioned as a package so a v2 can live beside it; each router holds one noun.
 """
 
 from ninja import NinjaAPI
 
-from api.v1 import bookings, errors, sites
+from api.v1 import bookings, errors, members, public, sites
 from api.v1.auth import PersonalToken
 
 api = NinjaAPI(
@@ -19,3 +19,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", sites.router)
 api.add_router("", bookings.router)
+api.add_router("", members.router)
+api.add_router("", public.router)

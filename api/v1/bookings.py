@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 
 from api.v1.errors import ErrorOut, forbidden, invalid, not_found
 from api.v1.schemas import BookingFilters, BookingIn, BookingOut, BookingPage, CancelIn, booking_out
-from api.v1.scope import is_staff_of, network_scope, staff_site_of
+from api.v1.scope import is_staff_of, network_scope, person_only, staff_site_of
 from bookings.models import Booking, BookingSource, BookingStatus
 from bookings.services import book_resource, cancel_booking, span_for
 from members.models import Member
@@ -29,12 +29,15 @@ def _bookings(ctx):
 
 
 @router.get("/networks/{network_slug}/bookings", response={200: BookingPage, **ERRORS},
-            summary="Mes réservations, ou celles d'un lieu pour son accueil (?site=)")
+            summary="Mes réservations, ou celles d'un lieu pour son accueil (?site=) ; "
+                    "toutes celles du réseau avec une clé de réseau")
 def list_bookings(request, network_slug: str, filters: Query[BookingFilters]):
     ctx = network_scope(request, network_slug)
     qs = _bookings(ctx)
     if filters.site:
         qs = qs.filter(site=staff_site_of(ctx, filters.site))
+    elif ctx.member is None:
+        pass  # a network key reads every booking of its network
     else:
         qs = qs.filter(member=ctx.member)
     tz = ctx.network.tz
@@ -104,6 +107,7 @@ def _holder(ctx, payload: BookingIn, *, by_staff: bool):
              summary="Réserver une ressource")
 def create_booking(request, network_slug: str, payload: BookingIn):
     ctx = network_scope(request, network_slug)
+    person_only(ctx)
     resource = Resource.objects.select_related("site__network", "network").filter(
         pk=payload.resource_id, network=ctx.network).first()
     if resource is None:
@@ -123,6 +127,7 @@ def create_booking(request, network_slug: str, payload: BookingIn):
              response={200: BookingOut, **ERRORS}, summary="Annuler une réservation")
 def cancel(request, network_slug: str, booking_id: int, payload: CancelIn | None = None):
     ctx = network_scope(request, network_slug)
+    person_only(ctx)
     booking = _bookings(ctx).filter(pk=booking_id).first()
     # Someone else's booking is as invisible as a missing one, unless you run its site.
     by_staff = booking is not None and is_staff_of(ctx, booking.site_id)

@@ -40,16 +40,23 @@ def list_sites(request, network_slug: str):
             summary="Places libres d'un lieu pour une date")
 def site_availability(request, network_slug: str, site_slug: str, date: dt.date):
     ctx = network_scope(request, network_slug)
-    site = site_of(ctx, site_slug)
+    return availability_of(site_of(ctx, site_slug), date)
+
+
+def availability_of(site: Site, date: dt.date, *, public: bool = False) -> dict:
+    """Free seats per resource of `site` on `date`; `public` leaves out the resources kept
+    for members (the public directory shows what a visitor could book)."""
     schedule = SiteSchedule(site)
     hours = schedule.day(date)
     names = {(s, e): name for name, s, e in schedule.half_day_slots(date)}
     whole_day = schedule.slot(date, "day")
     if whole_day:
         names.setdefault(whole_day, "day")
-    tz = ctx.network.tz
+    tz = site.network.tz
     resources = []
     for resource, slots in free_slots(site, date, schedule=schedule).items():
+        if public and resource.members_only:
+            continue
         hourly = resource.booking_unit == BookingUnit.HOUR
         resources.append({
             "id": resource.pk, "name": resource.name, "kind": resource.kind,

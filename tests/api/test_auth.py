@@ -104,9 +104,14 @@ def test_openapi_schema_and_docs_are_public(client):
     assert sorted(body["paths"]) == [
         "/api/v1/networks/{network_slug}/bookings",
         "/api/v1/networks/{network_slug}/bookings/{booking_id}/cancel",
+        "/api/v1/networks/{network_slug}/members",
         "/api/v1/networks/{network_slug}/sites",
         "/api/v1/networks/{network_slug}/sites/{site_slug}/availability",
+        "/api/v1/places",
+        "/api/v1/places/{network_slug}/{site_slug}/availability",
     ]
+    # The public directory needs no credential.
+    assert "security" not in body["paths"]["/api/v1/places"]["get"]
     assert body["components"]["securitySchemes"] == {
         "PersonalToken": {"type": "http", "scheme": "bearer"}}
     create = body["paths"]["/api/v1/networks/{network_slug}/bookings"]["post"]

@@ -125,9 +125,10 @@ def test_search_query_count_does_not_grow_with_places(client, world, communes, f
         response = client.get(SEARCH, params)
     assert response.status_code == 200
     assert len(response.context["places"]) == extra_places
-    # communes search 1, sites 1, hours+exceptions 2 (date) + 2 (desk date), desks 1,
-    # bookings 1, blocks 1, communes of the places 1.
-    assert len(queries) <= 10, [q["sql"] for q in queries.captured_queries]
+    # communes search 1, coordinates of the sites 1 + of their communes 1, sites 1,
+    # hours+exceptions 2 (date) + 2 (desk date), desks 1, bookings 1, blocks 1, communes of
+    # the places 1.
+    assert len(queries) <= 12, [q["sql"] for q in queries.captured_queries]
 
 
 def test_commune_suggestions_json(client, communes):

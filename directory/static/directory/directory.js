@@ -61,4 +61,25 @@
       }, 200);
     });
   }
+
+  // "Near me": the browser's position fills lat/lon and submits (the server validates them).
+  var near = document.getElementById("near-me");
+  if (near && navigator.geolocation && input) {
+    near.hidden = false;
+    near.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById("id_lat").value = pos.coords.latitude.toFixed(5);
+        document.getElementById("id_lon").value = pos.coords.longitude.toFixed(5);
+        input.value = "";
+        input.form.submit();
+      }, function () { near.disabled = true; }, { timeout: 10000, maximumAge: 600000 });
+    });
+  }
+  if (input) {
+    input.addEventListener("change", function () {
+      var lat = document.getElementById("id_lat");
+      var lon = document.getElementById("id_lon");
+      if (lat && lon) { lat.value = ""; lon.value = ""; }
+    });
+  }
 })();
