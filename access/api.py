@@ -21,7 +21,7 @@ import json
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,11 +102,17 @@ def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> 
     """Refuse a replayed request, and note when the controller was last heard of."""
     # Only signed requests reach the nonce table; a nonce outlives the skew window by design
     # (purged by access.tasks.purge_nonces after 2 × skew).
-    try:
-        with transaction.atomic():
-            ControllerNonce.objects.create(controller=controller, nonce=nonce, seen_at=now)
-    except IntegrityError:
-        raise Refused(401, "replay", _("Requête rejouée (nonce déjà utilisé).")) from None
+    # ON CONFLICT rather than catching IntegrityError inside a savepoint: two round trips
+    # fewer on the door's path (PostgreSQL and SQLite ≥ 3.35 both accept it).
+    table = ControllerNonce._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (controller_id, nonce, seen_at) VALUES (%s, %s, %s) "  # noqa: S608 - table name from the model
+            "ON CONFLICT (controller_id, nonce) DO NOTHING RETURNING id",
+            [controller.pk, nonce, connection.ops.adapt_datetimefield_value(now)])
+        inserted = cursor.fetchone()
+    if inserted is None:
+        raise Refused(401, "replay", _("Requête rejouée (nonce déjà utilisé)."))
     if controller.last_seen_at is None or now - controller.last_seen_at >= LAST_SEEN_PRECISION:
         DoorController.objects.filter(pk=controller.pk).update(last_seen_at=now)
 

@@ -46,18 +46,19 @@ def find_credential(network, kind: str, value: str) -> Credential | None:
 
 def _record(controller, decision: Decision, *, at, origin, event_id="", site=None, facts=None):
     site = site or controller.site
+    row = AccessDecision(
+        network_id=site.network_id, site=site, controller=controller,
+        credential=decision.credential, member_id=decision.member_id, at=at,
+        allowed=decision.allowed, rule=decision.rule, reason=decision.reason[:255],
+        facts=facts if facts is not None else decision.facts, origin=origin, event_id=event_id)
+    if not event_id:
+        row.save(force_insert=True)  # cannot conflict: no savepoint needed
+        return True
     try:
         with transaction.atomic():
-            AccessDecision.objects.create(
-                network_id=site.network_id, site=site, controller=controller,
-                credential=decision.credential, member_id=decision.member_id, at=at,
-                allowed=decision.allowed, rule=decision.rule, reason=decision.reason[:255],
-                facts=facts if facts is not None else decision.facts, origin=origin,
-                event_id=event_id)
+            row.save(force_insert=True)
     except IntegrityError:
-        if event_id:
-            return False  # this event was already recorded (retry or replayed upload)
-        raise
+        return False  # this event was already recorded (retry or replayed upload)
     return True
 
 
