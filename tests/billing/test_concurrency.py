@@ -70,3 +70,26 @@ def test_control_without_the_counter_lock_issuers_collide(billed, monkeypatch):
     issued = [r for r in results if isinstance(r, str)]
     assert issued == ["VER-2026-000001"]  # everyone wanted number 1
     assert all(isinstance(r, IntegrityError) for r in results if not isinstance(r, str))
+
+
+def test_concurrent_payments_never_exceed_the_balance(billed):
+    from billing.errors import BillingError
+    from billing.selectors import balance_of
+    from billing.services.payments import record_payment
+    from tests.billing.conftest import issue
+
+    invoice = issue(billed.network, member=billed.member)  # 100.00
+    concierge_pk = billed.concierge.user.pk
+
+    def client(i):
+        from members.models import User
+
+        return record_payment(Invoice.objects.get(pk=invoice.pk), amount="40", method="cash",
+                              received_on=ISSUE_DAY, actor=User.objects.get(pk=concierge_pk),
+                              now=NOW)
+
+    results = race(4, client)
+    refused = [r for r in results if isinstance(r, BillingError)]
+    assert len(refused) == 2 and {r.code for r in refused} == {"overpaid"}, results
+    assert balance_of(invoice) == D("20.00")
+    assert verify_ledger(billed.network) == (3, [])
