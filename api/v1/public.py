@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from api.v1.errors import ErrorOut, invalid, not_found
 from api.v1.schemas import AvailabilityOut
-from api.v1.sites import availability_of
+from api.v1.sites import availability_of, check_date
 from directory import opendata, selectors
 from territory.models import Commune
 
@@ -117,4 +117,5 @@ def place_availability(request, network_slug: str, site_slug: str, date: dt.date
     site = selectors.place_detail(network_slug, site_slug)
     if site is None:
         raise not_found(_("Lieu introuvable."))
+    check_date(date, site)
     return availability_of(site, date, public=True)

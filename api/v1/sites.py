@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router
 
-from api.v1.errors import ErrorOut
+from api.v1.errors import ErrorOut, invalid
 from api.v1.schemas import AvailabilityOut, SiteOut, site_out
 from api.v1.scope import network_scope, site_of
 from bookings.selectors import free_slots
@@ -40,7 +41,22 @@ def list_sites(request, network_slug: str):
             summary="Places libres d'un lieu pour une date")
 def site_availability(request, network_slug: str, site_slug: str, date: dt.date):
     ctx = network_scope(request, network_slug)
-    return availability_of(site_of(ctx, site_slug), date)
+    site = site_of(ctx, site_slug)
+    check_date(date, site)
+    return availability_of(site, date)
+
+
+# Far dates are meaningless here and broke the output: before 1911 Paris time had a local
+# mean time offset in seconds (+00:09:21), which RFC 3339 date-times cannot express.
+DATE_WINDOW = (dt.timedelta(days=366), dt.timedelta(days=3 * 366))
+
+
+def check_date(date: dt.date, site: Site) -> None:
+    """Availability is asked for within a year back and three years ahead."""
+    today = timezone.now().astimezone(site.network.tz).date()
+    if not today - DATE_WINDOW[0] <= date <= today + DATE_WINDOW[1]:
+        raise invalid(_("Date hors de la plage consultable (un an en arrière, trois ans en "
+                        "avant)."), field="date")
 
 
 def availability_of(site: Site, date: dt.date, *, public: bool = False) -> dict:

@@ -128,3 +128,13 @@ def test_public_places_query_count_does_not_grow(client, world, communes, pinned
     with django_assert_max_num_queries(7):
         response = client.get(PLACES, {"commune": "38205", "limit": 10})
     assert response.json()["count"] == 18
+
+
+@pytest.mark.parametrize("date", ["0409-07-02", "2030-01-01", "2025-11-01"])
+def test_availability_refuses_dates_out_of_range(client, api, world, pinned_now, date):
+    # Found by schemathesis: year 409 gave local-mean-time offsets (+00:09:21), not RFC 3339.
+    public = client.get(f"{PLACES}/vercors/autrans/availability", {"date": date})
+    member = api.get("/api/v1/networks/vercors/sites/autrans/availability", {"date": date})
+    for response in (public, member):
+        assert response.status_code == 400
+        assert response.json()["error"]["details"]["errors"][0]["field"] == "date"
