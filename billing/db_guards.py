@@ -1,8 +1,12 @@
-"""The database's own refusal to change issued invoices (and their lines) and payments.
+"""The database's own refusal to change what billing must never change.
+
+- group "invoices": issued invoices and their lines (migration 0003_invoice_immutability);
+- group "append_only": payments, ledger entries and period closings, which are only ever
+  inserted (migration 0006_append_only_payments_and_ledger).
 
 PostgreSQL: plpgsql triggers raising SQLSTATE 23001 (restrict_violation, an IntegrityError).
-SQLite: triggers with RAISE(ABORT) (also an IntegrityError). Installed by migration
-0003_invoice_immutability; `install()` is idempotent.
+SQLite: triggers with RAISE(ABORT) (also an IntegrityError). `install()` is idempotent.
+Someone who lifts the triggers is still caught by the ledger's hash chain (verify_ledger).
 
 Beware on SQLite: when a later migration alters billing_invoice or billing_invoiceline, Django
 rebuilds the table and its triggers are lost; tests/billing/test_immutability.py checks they
@@ -50,6 +54,28 @@ PG_UNINSTALL = [
     "DROP FUNCTION IF EXISTS billing_refuse_issued_line_change()",
 ]
 
+APPEND_ONLY_TABLES = ("billing_payment", "billing_ledgerentry", "billing_periodclosing")
+APPEND_ONLY_MESSAGE = "billing: payments, ledger entries and closings cannot be changed"
+PG_APPEND_ONLY_INSTALL = [
+    f"""
+CREATE OR REPLACE FUNCTION billing_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE} (%, %)', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'restrict_violation';
+END $$ LANGUAGE plpgsql
+""",  # noqa: S608 - a constant message, no input
+] + [sql for table in APPEND_ONLY_TABLES for sql in (
+    f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+    f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION billing_refuse_change()",
+)]
+PG_APPEND_ONLY_UNINSTALL = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"
+                            for table in APPEND_ONLY_TABLES] + [
+    "DROP FUNCTION IF EXISTS billing_refuse_change()"]
+SQLITE_APPEND_ONLY_TRIGGERS = {
+    f"{table}_no_{op.lower()}": f"BEFORE {op} ON {table}"
+    for table in APPEND_ONLY_TABLES for op in ("UPDATE", "DELETE")}
+
 _ISSUED = "(SELECT status FROM billing_invoice WHERE id = {ref}.invoice_id) = 'issued'"
 SQLITE_TRIGGERS = {
     "billing_invoice_no_update": ("BEFORE UPDATE ON billing_invoice",
@@ -66,27 +92,44 @@ SQLITE_TRIGGERS = {
 }
 
 
-def sqlite_install_sql() -> list[str]:
-    return [f"CREATE TRIGGER IF NOT EXISTS {name} {event} FOR EACH ROW WHEN {when} "
-            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
-            for name, (event, when) in SQLITE_TRIGGERS.items()]
+def sqlite_install_sql(group: str) -> list[str]:
+    if group == "invoices":
+        return [f"CREATE TRIGGER IF NOT EXISTS {name} {event} FOR EACH ROW WHEN {when} "
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+                for name, (event, when) in SQLITE_TRIGGERS.items()]
+    return [f"CREATE TRIGGER IF NOT EXISTS {name} {event} FOR EACH ROW "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            for name, event in SQLITE_APPEND_ONLY_TRIGGERS.items()]
 
 
-def install(connection) -> None:
-    statements = (PG_INSTALL if connection.vendor == "postgresql"
-                  else sqlite_install_sql() if connection.vendor == "sqlite" else [])
+GROUPS = ("invoices", "append_only")
+
+
+def _statements(connection, group: str, *, drop: bool) -> list[str]:
+    if connection.vendor == "postgresql":
+        if group == "invoices":
+            return PG_UNINSTALL if drop else PG_INSTALL
+        return PG_APPEND_ONLY_UNINSTALL if drop else PG_APPEND_ONLY_INSTALL
+    if connection.vendor == "sqlite":
+        if drop:
+            names = SQLITE_TRIGGERS if group == "invoices" else SQLITE_APPEND_ONLY_TRIGGERS
+            return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
+        return sqlite_install_sql(group)
+    return []
+
+
+def install(connection, groups=GROUPS) -> None:
     with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        for group in groups:
+            for sql in _statements(connection, group, drop=False):
+                cursor.execute(sql)
 
 
-def uninstall(connection) -> None:
-    statements = (PG_UNINSTALL if connection.vendor == "postgresql"
-                  else [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
-                  if connection.vendor == "sqlite" else [])
+def uninstall(connection, groups=GROUPS) -> None:
     with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        for group in groups:
+            for sql in _statements(connection, group, drop=True):
+                cursor.execute(sql)
 
 
 def installed(connection) -> set[str]:

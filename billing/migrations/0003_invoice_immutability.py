@@ -6,11 +6,11 @@ from billing import db_guards
 
 
 def install(apps, schema_editor):
-    db_guards.install(schema_editor.connection)
+    db_guards.install(schema_editor.connection, groups=["invoices"])
 
 
 def uninstall(apps, schema_editor):
-    db_guards.uninstall(schema_editor.connection)
+    db_guards.uninstall(schema_editor.connection, groups=["invoices"])
 
 
 class Migration(migrations.Migration):

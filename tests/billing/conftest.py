@@ -14,7 +14,8 @@ ISSUE_DAY = dt.date(2026, 11, 23)
 @pytest.fixture(autouse=True)
 def _guards_survive_flush(request):
     """SQLite empties tables with DELETE after a transactional test, which the guards refuse
-    for issued invoices: remove billing rows with the guards lifted, then put them back.
+    for issued invoices and append-only rows: remove billing rows with the guards lifted,
+    then put them back.
     (PostgreSQL empties with TRUNCATE, which row triggers do not see.)"""
     yield
     transactional = any(m.kwargs.get("transaction")
@@ -22,8 +23,8 @@ def _guards_survive_flush(request):
     if transactional and connection.vendor == "sqlite":
         db_guards.uninstall(connection)
         with connection.cursor() as cursor:
-            for table in ("billing_payment", "billing_ledgerentry", "billing_invoiceline",
-                          "billing_invoice"):
+            for table in ("billing_payment", "billing_ledgerentry", "billing_periodclosing",
+                          "billing_invoiceline", "billing_invoice"):
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         db_guards.install(connection)
 

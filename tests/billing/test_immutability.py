@@ -21,7 +21,9 @@ def raw(sql, params=()):
 
 def test_guards_are_installed_by_the_migrations():
     expected = ({"billing_invoice_frozen", "billing_invoiceline_frozen"}
-                if connection.vendor == "postgresql" else set(db_guards.SQLITE_TRIGGERS))
+                | {f"{t}_append_only" for t in db_guards.APPEND_ONLY_TABLES}
+                if connection.vendor == "postgresql"
+                else set(db_guards.SQLITE_TRIGGERS) | set(db_guards.SQLITE_APPEND_ONLY_TRIGGERS))
     assert expected <= db_guards.installed(connection)
 
 
@@ -71,3 +73,33 @@ def test_drafts_stay_editable(billed):
     raw("UPDATE billing_invoice SET reason = 'z' WHERE id = %s", [draft.pk])
     draft.delete()
     assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE billing_payment SET amount = 1",
+    "DELETE FROM billing_payment",
+    "UPDATE billing_ledgerentry SET payload = '{}'",
+    "DELETE FROM billing_ledgerentry",
+    "UPDATE billing_periodclosing SET totals = '{}'",
+    "DELETE FROM billing_periodclosing",
+])
+def test_payments_ledger_and_closings_are_insert_only(billed, sql):
+    import datetime as dt
+
+    from billing.models import LedgerEntry, Payment, PeriodClosing
+    from billing.services.ledger import close_period
+    from billing.services.payments import record_payment
+    from tests.conftest import NOW
+
+    invoice = issue(billed.network, member=billed.member)
+    record_payment(invoice, amount="30", method="cash", received_on=ISSUE_DAY,
+                   actor=billed.concierge.user, now=NOW)
+    close_period(billed.network, through=ISSUE_DAY, actor=None, now=NOW + dt.timedelta(days=1))
+    before = (list(Payment.objects.values_list("amount", flat=True)),
+              list(LedgerEntry.objects.values_list("payload", flat=True)),
+              list(PeriodClosing.objects.values_list("totals", flat=True)))
+    with pytest.raises(IntegrityError, match="cannot be changed"):
+        raw(sql)
+    assert before == (list(Payment.objects.values_list("amount", flat=True)),
+                      list(LedgerEntry.objects.values_list("payload", flat=True)),
+                      list(PeriodClosing.objects.values_list("totals", flat=True)))
