@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territory.models import Commune, ExternalPlace, PlanningRun
+from territory.models import Commune, CommutingFlow, ExternalPlace, PlanningRun
 
 
 @admin.register(Commune)
@@ -23,3 +23,10 @@ class PlanningRunAdmin(admin.ModelAdmin):
     list_display = ("network", "kind", "status", "progress", "created_at", "created_by")
     list_filter = ("status", "kind")
     readonly_fields = [f.name for f in PlanningRun._meta.fields]
+
+
+@admin.register(CommutingFlow)
+class CommutingFlowAdmin(admin.ModelAdmin):
+    list_display = ("network", "home_code", "work_code", "commuters", "imported_at")
+    list_filter = ("network",)
+    search_fields = ("home_code", "work_code")

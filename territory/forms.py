@@ -126,3 +126,21 @@ class FormulaForm(forms.Form):
 
 ChargeFormSet = forms.formset_factory(ChargeForm, extra=2, can_delete=True)
 FormulaFormSet = forms.formset_factory(FormulaForm, extra=2, can_delete=True)
+
+
+class FlowsImportForm(forms.Form):
+    file = forms.FileField(label=_("Fichier INSEE des flux domicile-travail (CSV)"),
+                           help_text=_("« Mobilités professionnelles » : fichier détail "
+                                       "(COMMUNE, DCLT, IPONDI) ou fichier des flux (CODGEO, "
+                                       "DCLT, NBFLUX_…), éventuellement compressé (.gz)."))
+
+
+class CommuteForm(forms.Form):
+    share = forms.DecimalField(label=_("Part des navetteurs concernés (%)"), initial=20,
+                               min_value=0, max_value=100, decimal_places=1)
+    days_per_week = forms.DecimalField(label=_("Jours par semaine au tiers-lieu"), initial=1,
+                                       min_value=0, max_value=5, decimal_places=1)
+    weeks = forms.IntegerField(label=_("Semaines travaillées par an"), initial=45, min_value=1,
+                               max_value=52)
+    max_minutes = forms.IntegerField(label=_("Temps maximal jusqu'au lieu (minutes)"),
+                                     initial=20, min_value=1, max_value=90)

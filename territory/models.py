@@ -138,3 +138,27 @@ class PlanningRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+class CommutingFlow(models.Model):
+    """Commuters from a home commune to a work commune (INSEE "mobilités professionnelles"),
+    imported by a network's coordinator for the commute-avoided estimate; one set per network,
+    replaced as a whole by each import."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE,
+                                related_name="commuting_flows")
+    home_code = models.CharField(_("commune de résidence"), max_length=5)
+    work_code = models.CharField(_("commune de travail"), max_length=5)
+    commuters = models.FloatField(_("navetteurs"))  # INSEE weights (IPONDI) are not integers
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("flux domicile-travail")
+        verbose_name_plural = _("flux domicile-travail")
+        constraints = [
+            models.UniqueConstraint(fields=["network", "home_code", "work_code"],
+                                    name="commutingflow_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.home_code} → {self.work_code} : {self.commuters:g}"

@@ -125,3 +125,28 @@ def search_communes(query: str, limit: int = 10) -> list[Commune]:
     return list(qs.annotate(rank=rank, kind_rank=kind_rank)
                 .order_by("rank", "kind_rank", F("population").desc(nulls_last=True), "name")
                 [:limit])
+
+
+def stored_flows(network) -> dict[tuple[str, str], float]:
+    """The network's imported commuting flows, as territory.commute expects them."""
+    from territory.models import CommutingFlow
+
+    return {(h, w): n for h, w, n in CommutingFlow.objects.filter(network=network)
+            .values_list("home_code", "work_code", "commuters")}
+
+
+def estimate_commute(network, flows, **parameters):
+    """territory.commute.commute_avoided for the network's active sites (None without any
+    located site), with the communes' coordinates and the configured travel model."""
+    from territory.commute import commute_avoided
+    from territory.travel import TravelModel
+
+    codes = {c for pair in flows for c in pair}
+    coords = {c.insee_code: (c.latitude, c.longitude, bool(c.mountain))
+              for c in Commune.objects.filter(insee_code__in=codes, latitude__isnull=False,
+                                              longitude__isnull=False)}
+    names, lat, lon, _mountain, _missing = network_sites(network)
+    if not names:
+        return None
+    return commute_avoided(flows, coords, list(zip(lat, lon)), model=TravelModel.from_settings(),
+                           **parameters)

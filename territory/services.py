@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core import audit
 from places.models import Network
 from territory.analysis import PlanningError, compute
-from territory.models import PlanningRun, RunStatus
+from territory.models import CommutingFlow, PlanningRun, RunStatus
 
 log = logging.getLogger(__name__)
 # A run still "running" after this long lost its worker: it no longer blocks a new one.
@@ -108,3 +108,21 @@ def build_summary_pdf(run_id: int) -> PlanningRun | None:
         run.summary_pdf, run.summary_pdf_status = pdf, RunStatus.DONE
     run.save(update_fields=["summary_pdf", "summary_pdf_status"])
     return run
+
+
+def import_commuting_flows(network, path, *, actor, now) -> int:
+    """Replace the network's commuting flows with those of an INSEE "mobilités
+    professionnelles" file. Every bad line is reported (ImportFailed) and then nothing is
+    written: a partial set of flows would understate the estimate without saying so."""
+    from territory.commute import read_flows
+
+    flows = read_flows(path)  # raises ImportFailed with every bad line
+    with transaction.atomic():
+        CommutingFlow.objects.filter(network=network).delete()
+        CommutingFlow.objects.bulk_create(
+            [CommutingFlow(network=network, home_code=home, work_code=work, commuters=n,
+                           imported_at=now) for (home, work), n in flows.items()],
+            batch_size=2000)
+        audit.record(network=network, actor=actor, action="territory.flows_imported",
+                     target=network, data={"flows": len(flows)})
+    return len(flows)

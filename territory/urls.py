@@ -10,5 +10,6 @@ urlpatterns = [
     path("calculs/<int:run_id>/synthese/", views.run_summary, name="territory_run_summary"),
     path("calculs/<int:run_id>/synthese/pdf/", views.run_summary_pdf,
          name="territory_run_summary_pdf"),
+    path("navettes/", views.commute, name="territory_commute"),
     path("budget/", views.budget, name="territory_budget"),
 ]

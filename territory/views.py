@@ -1,5 +1,6 @@
 """Planner pages for network coordinators: ask a question, watch the run, read the answer."""
 
+import tempfile
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,12 +12,26 @@ from django.utils.translation import gettext as _
 
 from core.context import network_view
 from territory.budget import Budget, Charge, Formula, Subsidy, default_template, simulate
-from territory.forms import BudgetSettingsForm, ChargeFormSet, FormulaFormSet, PlanningForm
+from territory.forms import (
+    BudgetSettingsForm,
+    ChargeFormSet,
+    CommuteForm,
+    FlowsImportForm,
+    FormulaFormSet,
+    PlanningForm,
+)
+from territory.importers import ImportFailed
 from territory.mapsvg import map_data, render_map
 from territory.models import PlanningRun
 from territory.pdf import summary_context
 from territory.planner import pct
-from territory.services import RunRefused, request_summary_pdf, start_planning_run
+from territory.selectors import estimate_commute, stored_flows
+from territory.services import (
+    RunRefused,
+    import_commuting_flows,
+    request_summary_pdf,
+    start_planning_run,
+)
 
 RECENT_RUNS = 10
 
@@ -134,3 +149,42 @@ def budget(request):
         "budget": budget_model, "simulation": simulation,
         "occupancy": pct(budget_model.occupancy) if budget_model else "",
         "occupancy_target": pct(budget_model.occupancy_target) if budget_model else ""})
+
+
+@network_view("coordinator")
+def commute(request):
+    """Commuting flows of the network (import of the INSEE file) and the commute avoided if
+    some commuters worked at their nearest place: an estimate, labelled so."""
+    network = request.ctx.network
+    import_form, errors = FlowsImportForm(), []
+    if request.method == "POST":
+        import_form = FlowsImportForm(request.POST, request.FILES)
+        if import_form.is_valid():
+            upload = import_form.cleaned_data["file"]
+            suffix = ".gz" if upload.name.endswith(".gz") else ".csv"
+            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                try:
+                    n = import_commuting_flows(network, tmp.name, actor=request.user,
+                                               now=timezone.now())
+                except ImportFailed as exc:
+                    errors = exc.errors
+                else:
+                    messages.success(request, _("%(n)s flux domicile-travail importés.")
+                                     % {"n": n})
+                    return redirect("territory_commute", network.slug)
+    flows = stored_flows(network)
+    form = CommuteForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else {
+        name: field.initial for name, field in form.fields.items()}
+    result = None
+    if flows:
+        result = estimate_commute(network, flows, share=Decimal(params["share"]) / 100,
+                                  days_per_week=Decimal(params["days_per_week"]),
+                                  weeks=Decimal(params["weeks"]),
+                                  max_minutes=float(params["max_minutes"]))
+    return render(request, "territory/commute.html", {
+        "import_form": import_form, "errors": errors[:50], "errors_count": len(errors),
+        "form": form, "flows_count": len(flows), "result": result, "params": params})

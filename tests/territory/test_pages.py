@@ -269,3 +269,4 @@ def test_management_home_links_to_the_planner_and_the_budget(client, world):
     page = client.get(reverse("manage_home", args=[world.network.slug])).content.decode()
     assert f'href="{url(world)}"' in page
     assert f'href="{url(world, "territory_budget")}"' in page
+    assert f'href="{url(world, "territory_commute")}"' in page

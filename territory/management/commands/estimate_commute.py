@@ -3,11 +3,9 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from places.models import Network
-from territory.commute import commute_avoided, read_flows
+from territory.commute import read_flows
 from territory.importers import ImportFailed
-from territory.models import Commune
-from territory.selectors import network_sites
-from territory.travel import TravelModel
+from territory.selectors import estimate_commute, stored_flows
 
 
 class Command(BaseCommand):
@@ -17,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("network")
-        parser.add_argument("flows", help="fichier CSV des flux domicile-travail (INSEE)")
+        parser.add_argument("flows", nargs="?",
+                            help="fichier CSV des flux domicile-travail (INSEE) ; sans fichier, "
+                                 "les flux importés pour le réseau (import_flows)")
         parser.add_argument("--share", type=Decimal, default=Decimal("0.2"))
         parser.add_argument("--days-per-week", type=Decimal, default=Decimal(1))
         parser.add_argument("--weeks", type=Decimal, default=Decimal(45))
@@ -27,23 +27,23 @@ class Command(BaseCommand):
         network = Network.objects.filter(slug=options["network"]).first()
         if network is None:
             raise CommandError(f"Réseau inconnu : {options['network']}")
-        try:
-            flows = read_flows(options["flows"])
-        except ImportFailed as exc:
-            for error in exc.errors:
-                self.stderr.write(error)
-            raise CommandError(f"{len(exc.errors)} ligne(s) invalide(s).") from exc
-        codes = {c for pair in flows for c in pair}
-        coords = {c.insee_code: (c.latitude, c.longitude, bool(c.mountain))
-                  for c in Commune.objects.filter(insee_code__in=codes, latitude__isnull=False,
-                                                  longitude__isnull=False)}
-        names, lat, lon, _mountain, missing = network_sites(network)
-        if not names:
+        if options["flows"]:
+            try:
+                flows = read_flows(options["flows"])
+            except ImportFailed as exc:
+                for error in exc.errors:
+                    self.stderr.write(error)
+                raise CommandError(f"{len(exc.errors)} ligne(s) invalide(s).") from exc
+        else:
+            flows = stored_flows(network)
+            if not flows:
+                raise CommandError("Aucun flux importé pour ce réseau : donnez un fichier ou "
+                                   "lancez import_flows.")
+        result = estimate_commute(network, flows, share=options["share"],
+                                  days_per_week=options["days_per_week"],
+                                  weeks=options["weeks"], max_minutes=options["max_minutes"])
+        if result is None:
             raise CommandError("Aucun lieu du réseau n'a de coordonnées.")
-        result = commute_avoided(flows, coords, list(zip(lat, lon)), share=options["share"],
-                                 days_per_week=options["days_per_week"],
-                                 weeks=options["weeks"], max_minutes=options["max_minutes"],
-                                 model=TravelModel.from_settings())
         self.stdout.write(
             f"Estimation : {result.commuters:.0f} navetteurs ont un lieu plus proche que leur "
             f"travail (à {options['max_minutes']:g} min ou moins). Si {options['share'] * 100:g} % "
