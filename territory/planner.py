@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -254,6 +254,11 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
             if covered_by(problem, lag_plan) > value + 1e-9:
                 chosen, value = lag_plan, covered_by(problem, lag_plan)
                 solver.append("heuristique lagrangienne")
+    if bound - value > tol and not use_mip and pairs and time.perf_counter() < deadline:
+        picked = kernel_search(problem, chosen, k, deadline=deadline - 0.05 * time_limit)
+        if picked is not None and covered_by(problem, picked) > value + 1e-9:
+            chosen, value = picked, covered_by(problem, picked)
+            solver.append("MIP restreint aux candidats prometteurs")
     if bound - value > tol and (use_lp or use_mip) and pairs:
         matrix, upper, coverable = _covering_model(problem)
         m = problem.cover.matrix.shape[0]
@@ -291,6 +296,43 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
                 details={"removed_candidates": problem.removed, "pairs": pairs})
     plan.message = _max_coverage_message(plan, k)
     return plan
+
+
+def kernel_search(problem: Problem, chosen, k: int, *, deadline: float,
+                  per_list: int | None = None) -> list[int] | None:
+    """Exact MIP on a kernel of promising candidates (the plan, the largest gains with and
+    without it, those sharing most demand with it): a better plan when the full MIP is too
+    big. Proves nothing about the full problem (its bound is not used)."""
+    c = problem.cover.matrix
+    cf = c.astype(np.float64)
+    chosen = list(chosen)
+    n = per_list or max(100, min(6 * k, 700))  # kernels of a few thousand stay solvable
+    uncovered = problem.residual.copy()
+    if chosen:
+        uncovered[np.unique(c[chosen].indices)] = 0.0
+    lists = [np.asarray(chosen, np.int64), np.argsort(-(cf @ uncovered))[:n],
+             np.argsort(-(cf @ problem.residual))[:n]]
+    if chosen:
+        shared = np.asarray((cf @ cf[chosen].T).sum(axis=1)).ravel()
+        lists.append(np.argsort(-shared)[:n])
+    kernel = np.unique(np.concatenate(lists))
+    sub = replace(problem, cover=CoverageMatrix(c[kernel], np.zeros(0), problem.minutes),
+                  eligible=problem.eligible[kernel],
+                  conflict_matrix=problem.conflict_matrix[kernel][:, kernel])
+    m = len(kernel)
+    matrix, upper, coverable = _covering_model(sub)
+    matrix = sparse.vstack([matrix, sparse.csr_matrix(
+        np.r_[np.ones(m), np.zeros(len(coverable))][None, :])], format="csr")
+    upper = np.r_[upper, k]
+    start = [int(np.searchsorted(kernel, i)) for i in chosen]
+    result = solve(np.r_[np.zeros(m), sub.residual[coverable]], matrix,
+                   np.full(len(upper), -np.inf), upper,
+                   integer_cols=np.r_[np.ones(m, bool), np.zeros(len(coverable), bool)],
+                   start=_start_vector(sub, start, coverable),
+                   time_limit=max(0.05, deadline - time.perf_counter()), abs_gap=0.5)
+    if result.x is None:
+        return None
+    return [int(i) for i in kernel[np.flatnonzero(result.x[:m] > 0.5)]]
 
 
 def _max_coverage_message(plan: Plan, k: int) -> str:

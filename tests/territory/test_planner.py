@@ -2,12 +2,20 @@
 
 import itertools
 import math
+import time
 
 import numpy as np
 import pytest
 
 from territory.coverage import Points, conflicts, coverage_matrix, coverage_today, nearest_minutes
-from territory.planner import candidate_mask, plan_max_coverage, plan_min_places, prepare
+from territory.heuristics import covered_by, greedy
+from territory.planner import (
+    candidate_mask,
+    kernel_search,
+    plan_max_coverage,
+    plan_min_places,
+    prepare,
+)
 from territory.travel import EARTH_RADIUS_KM, OfflineRouter, TravelModel
 
 KM_PER_DEG = EARTH_RADIUS_KM * math.pi / 180
@@ -219,6 +227,13 @@ def test_max_coverage_matches_brute_force(seed):
     chosen = cand.subset(exact.chosen)
     a, _ = conflicts(chosen, kw["between"], router)
     assert len(a) == 0
+    # The kernel search (used when the full MIP is too big) keeps the constraints, never does
+    # worse than its start, and finds the optimum when the kernel holds every candidate.
+    start = greedy(problem, k)
+    kernel = kernel_search(problem, start, k, deadline=time.perf_counter() + 5, per_list=c)
+    assert covered_by(problem, kernel) == pytest.approx(truth - problem.existing_population)
+    assert len(kernel) <= k
+    assert len(conflicts(cand.subset(problem.eligible[kernel]), kw["between"], router)[0]) == 0
 
 
 @pytest.mark.parametrize("seed", range(8))
