@@ -25,8 +25,10 @@ pytestmark = pytest.mark.browser
 def _running_browser():
     from playwright.sync_api import Browser
 
-    return next((o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()),
-                None)
+    # type(), not isinstance(): isinstance reads __class__, which evaluates Django's lazy
+    # objects (a request's session) left by earlier tests, outside any database access.
+    return next((o for o in gc.get_objects()
+                 if issubclass(type(o), Browser) and o.is_connected()), None)
 
 
 @pytest.fixture(scope="module")
