@@ -33,6 +33,8 @@ class SearchForm(forms.Form):
     lon = forms.FloatField(required=False, min_value=-180, max_value=180,
                            widget=forms.HiddenInput)
 
+    page = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
+
     def clean(self):
         data = super().clean()
         if (data.get("lat") is None) != (data.get("lon") is None):

@@ -7,16 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, FloatField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 from bookings import capacity
 from bookings.models import OCCUPYING_STATUSES, Booking
 from bookings.selectors import day_schedules
-from places.models import Resource, ResourceBlock, ResourceKind, Site
+from places.models import (
+    Network,
+    OpeningException,
+    OpeningHours,
+    Resource,
+    ResourceBlock,
+    ResourceKind,
+    Site,
+)
 from places.schedule import SiteSchedule
 from territory.models import Commune, ExternalPlace
 from territory.travel import TravelModel, haversine_km
@@ -72,22 +82,6 @@ def locate(sites) -> list[Place]:
             place.latitude, place.longitude = commune.latitude, commune.longitude
         places.append(place)
     return places
-
-
-def add_travel(places: list[Place], origin: Commune, model: TravelModel | None = None) -> None:
-    """Estimated minutes and road km by car from the origin commune (territory's model)."""
-    model = model or TravelModel.from_settings()
-    located = [p for p in places if p.latitude is not None]
-    if not located or not origin.has_coordinates:
-        return
-    lat = np.array([p.latitude for p in located])
-    lon = np.array([p.longitude for p in located])
-    mountain = np.array([p.mountain for p in located]) | bool(origin.mountain)
-    km = haversine_km(origin.latitude, origin.longitude, lat, lon)
-    minutes = model.minutes_for_km(km, mountain)
-    road = km * model.detour * np.where(mountain, model.mountain_detour, 1.0)
-    for place, m, r in zip(located, minutes, road):
-        place.minutes, place.km = float(m), float(r)
 
 
 def _free_desks(sites, schedules: dict[int, SiteSchedule], day: dt.date, slot: str):
@@ -161,7 +155,9 @@ class SearchResult:
     count: int  # every match, all pages
 
 
-def _filtered_sites(filters: Filters):
+def _filtered_sites(filters: Filters, now: dt.datetime | None = None):
+    """Service, network and opening filters in SQL (the free-desk filter needs the bookings:
+    it runs on the candidates in Python)."""
     qs = public_sites()
     if filters.network:
         qs = qs.filter(network__slug=filters.network)
@@ -171,46 +167,116 @@ def _filtered_sites(filters: Filters):
         elif key in RESOURCE_SERVICES:
             qs = qs.filter(Exists(Resource.objects.filter(
                 site=OuterRef("pk"), kind=RESOURCE_SERVICES[key], is_active=True)))
+    if filters.open_now and now is not None:
+        # Each place in its own network's time zone: one condition per zone in use.
+        zones = Network.objects.filter(sites__in=qs).values_list("timezone", flat=True)
+        condition = Q(pk__in=[])
+        for zone in set(zones):
+            local = now.astimezone(zoneinfo.ZoneInfo(zone))
+            condition |= Q(network__timezone=zone) & _open_q(local.date(), local.time())
+        qs = qs.filter(condition)
+    if filters.open_on:
+        qs = qs.filter(_open_q(filters.open_on))
     return qs
 
 
-def _ranked_ids(qs, origin, model: TravelModel, max_minutes, radius_km):
-    """Phase 1, on bare coordinates (two light queries, no model instances): every matching
-    place's minutes from the origin, the distance limits applied, nearest first. Only the
-    places of the requested page are then loaded as objects (phase 2)."""
-    rows = list(qs.values_list("pk", "latitude", "longitude", "insee_code", "name"))
-    codes = {r[3] for r in rows if r[3]}
-    communes = {code: (lat, lon, bool(mountain)) for code, lat, lon, mountain in
-                Commune.objects.filter(insee_code__in=codes).values_list(
-                    "insee_code", "latitude", "longitude", "mountain")}
-    n = len(rows)
-    lat, lon = np.full(n, np.nan), np.full(n, np.nan)
-    mountain = np.zeros(n, bool)
-    for i, (_pk, slat, slon, code, _name) in enumerate(rows):
-        commune = communes.get(code)
-        if commune:
-            mountain[i] = commune[2]
-        if slat is not None and slon is not None:
-            lat[i], lon[i] = float(slat), float(slon)
-        elif commune and commune[0] is not None and commune[1] is not None:
-            lat[i], lon[i] = commune[0], commune[1]
-    if origin is None or not origin.has_coordinates or n == 0:
-        return [r[0] for r in rows], {}
-    mountain |= bool(origin.mountain)
+def _open_q(day: dt.date, at: dt.time | None = None) -> Q:
+    """Open on `day` (at local time `at` if given), as SiteSchedule.day reads it: an exception
+    covering the day replaces the weekly hours (when exceptions overlap, a closure wins)."""
+    covering = OpeningException.objects.filter(site=OuterRef("pk"), start_date__lte=day,
+                                               end_date__gte=day)
+    special = covering.filter(closed=False)
+    weekly = OpeningHours.objects.filter(site=OuterRef("pk"), weekday=day.weekday())
+    if at is not None:
+        special = special.filter(opens__lte=at, closes__gt=at)
+        weekly = weekly.filter(opens__lte=at, closes__gt=at)
+    return ((Exists(special) & ~Exists(covering.filter(closed=True)))
+            | (Exists(weekly) & ~Exists(covering)))
+
+
+# Great-circle radii (km) tried in turn to find the nearest places without reading them all.
+SEARCH_RADII = (40.0, 120.0, 400.0)
+
+
+def _located(qs):
+    commune = Commune.objects.filter(insee_code=OuterRef("insee_code"))
+    return qs.annotate(
+        lat=Coalesce(Cast("latitude", FloatField()), Subquery(commune.values("latitude")[:1])),
+        lon=Coalesce(Cast("longitude", FloatField()),
+                     Subquery(commune.values("longitude")[:1])),
+        mountain_zone=Subquery(commune.values("mountain")[:1]))
+
+
+def _box(qs, origin, km: float):
+    """Places within a box around the origin. Their own coordinates are tested first, so the
+    commune look-up only runs for places located at their commune's centre."""
+    dlat = km / 110.5
+    dlon = km / max(1.0, 111.3 * math.cos(math.radians(min(89.0, abs(origin.latitude) + dlat))))
+    lat = (origin.latitude - dlat, origin.latitude + dlat)
+    lon = (origin.longitude - dlon, origin.longitude + dlon)
+    return qs.filter(Q(latitude__range=lat, longitude__range=lon)
+                     | Q(latitude__isnull=True, lat__range=lat, lon__range=lon))
+
+
+def _travel(rows, origin, model: TravelModel):
+    """(minutes, road km, great-circle km) from the origin for (pk, lat, lon, mountain, …)."""
+    lat = np.array([np.nan if r[1] is None else r[1] for r in rows], float)
+    lon = np.array([np.nan if r[2] is None else r[2] for r in rows], float)
+    mountain = np.array([bool(r[3]) for r in rows], bool) | bool(origin.mountain)
     km = haversine_km(origin.latitude, origin.longitude, lat, lon)
     minutes = model.minutes_for_km(km, mountain)
     road = km * model.detour * np.where(mountain, model.mountain_detour, 1.0)
-    keep = np.ones(n, bool)
-    located = ~np.isnan(km)
+    return minutes, road, km
+
+
+def _ranked_ids(qs, origin, model: TravelModel, max_minutes, radius_km, wanted):
+    """Phase 1, on bare coordinates (no model instances): the matching places' minutes from
+    the origin, nearest first, with `wanted` of them at least when that many match. A bounding
+    box in SQL reads only the places around the origin, widened until it holds enough (or the
+    distance limit's box at once); the travel model then ranks those candidates only.
+    Returns (ids, {id: (minutes, road km, lat, lon, mountain)}, count of all matches)."""
+    fields = ("pk", "lat", "lon", "mountain_zone", "name")
+    located = _located(qs.order_by())  # ranked here, not by the database
+    if origin is None or not origin.has_coordinates:
+        ids = list(qs.values_list("pk", flat=True))
+        return ids, {}, len(ids)
+    limit_km = None
     if max_minutes is not None:
-        keep &= located & (minutes <= max_minutes)
+        limit_km = model.max_km(max_minutes)
     if radius_km is not None:
-        keep &= located & (road <= radius_km)
+        limit_km = min(limit_km or math.inf, radius_km / model.detour)
+    if limit_km is not None:
+        rows, complete = list(_box(located, origin, limit_km).values_list(*fields)), True
+    else:
+        total = qs.count()
+        complete = False
+        for km in SEARCH_RADII:
+            rows = list(_box(located, origin, km).values_list(*fields))
+            # Every place outside the circle inscribed in the box is at least `floor` minutes
+            # away (plain roads are the fastest): with `wanted` places below it, the first
+            # `wanted` are final.
+            floor = float(model.minutes_for_km(km, bool(origin.mountain)))
+            minutes = _travel(rows, origin, model)[0]
+            if (int(np.count_nonzero(minutes <= floor)) >= wanted or len(rows) == total):
+                break
+        else:
+            rows, complete = list(located.values_list(*fields)), True
+    n = len(rows)
+    minutes, road, km = _travel(rows, origin, model)
+    keep = np.ones(n, bool)
+    has_point = ~np.isnan(km)
+    minutes = np.where(has_point, minutes, np.inf)
+    if max_minutes is not None:
+        keep &= has_point & (minutes <= max_minutes)
+    if radius_km is not None:
+        keep &= has_point & (road <= radius_km)
     idx = np.flatnonzero(keep)
-    order = sorted(idx, key=lambda i: (not located[i], minutes[i] if located[i] else 0,
+    order = sorted(idx, key=lambda i: (not has_point[i], minutes[i] if has_point[i] else 0,
                                        rows[i][4]))
-    travel = {rows[i][0]: (float(minutes[i]), float(road[i])) for i in idx if located[i]}
-    return [rows[i][0] for i in order], travel
+    travel = {rows[i][0]: (float(minutes[i]), float(road[i]), rows[i][1], rows[i][2],
+                           bool(rows[i][3])) for i in idx if has_point[i]}
+    count = len(order) if limit_km is not None or complete else total
+    return [rows[i][0] for i in order], travel, count
 
 
 def search(*, origin=None, filters: Filters, now: dt.datetime, limit: int | None = None,
@@ -220,52 +286,40 @@ def search(*, origin=None, filters: Filters, now: dt.datetime, limit: int | None
     from `origin` (a Commune or an Origin; by name without one, places without coordinates
     last), within `max_minutes` / `radius_km` (road km) when given, one page of them.
 
-    Service filters run in SQL, distances on coordinates only; the schedule filters (open
-    now, open on, free desk) then read the candidates' schedules, so they cost in proportion
-    to the places within reach rather than to the whole directory."""
+    Service and opening filters run in SQL, distances on coordinates only, and only the page's
+    places are loaded; the free-desk filter reads the bookings of every candidate (bound it
+    with max_minutes on large directories)."""
     model = model or TravelModel.from_settings()
-    ids, travel = _ranked_ids(_filtered_sites(filters), origin, model, max_minutes, radius_km)
+    wanted = offset + limit if limit is not None else 10 ** 9
+    ids, travel, count = _ranked_ids(_filtered_sites(filters, now), origin, model,
+                                     max_minutes, radius_km, wanted)
     free = None
-    if filters.by_schedule:
+    if filters.desk_on:
         by_pk = public_sites().in_bulk(ids)
         sites = [by_pk[pk] for pk in ids]
-        sites, free = _schedule_filter(sites, filters, now)
-        count = len(sites)
-        sites = sites[offset:None if limit is None else offset + limit]
-    else:
-        count = len(ids)
-        page = ids[offset:None if limit is None else offset + limit]
-        by_pk = public_sites().in_bulk(page)
-        sites = [by_pk[pk] for pk in page]
-    places = locate(sites)
-    for place in places:
-        if free is not None:
-            place.free_desks = free[place.site.pk]
-        if place.site.pk in travel:
-            place.minutes, place.km = travel[place.site.pk]
-    return SearchResult(places, count)
-
-
-def _schedule_filter(sites, filters: Filters, now: dt.datetime):
-    if filters.open_now and sites:
-        # Each place is open or not in its own network's time zone (one pair of queries per
-        # distinct local date, i.e. one in practice).
-        by_day = defaultdict(list)
-        for site in sites:
-            by_day[now.astimezone(site.network.tz).date()].append(site)
-        schedules = {}
-        for day, group in by_day.items():
-            schedules.update(day_schedules(group, day))
-        sites = [s for s in sites if _is_open_at(schedules[s.pk], now)]
-    if filters.open_on and sites:
-        schedules = day_schedules(sites, filters.open_on)
-        sites = [s for s in sites if schedules[s.pk].day(filters.open_on).is_open]
-    free = None
-    if filters.desk_on and sites:
         schedules = day_schedules(sites, filters.desk_on)
         free = _free_desks(sites, schedules, filters.desk_on, filters.desk_slot)
         sites = [s for s in sites if free[s.pk] > 0]
-    return sites, free
+        count = len(sites)
+        sites = sites[offset:None if limit is None else offset + limit]
+    else:
+        page = ids[offset:None if limit is None else offset + limit]
+        by_pk = public_sites().in_bulk(page)
+        sites = [by_pk[pk] for pk in page]
+    if travel:  # located in phase 1 already
+        places = []
+        for site in sites:
+            place = Place(site)
+            if site.pk in travel:
+                place.minutes, place.km, place.latitude, place.longitude, place.mountain = (
+                    travel[site.pk])
+            places.append(place)
+    else:
+        places = locate(sites)
+    for place in places:
+        if free is not None:
+            place.free_desks = free[place.site.pk]
+    return SearchResult(places, count)
 
 
 def search_places(*, origin, filters: Filters, now: dt.datetime) -> list[Place]:
@@ -303,11 +357,6 @@ def census_places(origin, *, max_minutes: float = 30, limit: int = 10,
             found.append({**row, "minutes": float(m), "km": float(r)})
     found.sort(key=lambda p: (p["minutes"], p["name"]))
     return found[:limit]
-
-
-def _is_open_at(schedule: SiteSchedule, now: dt.datetime) -> bool:
-    local = now.astimezone(schedule.tz)
-    return any(a <= local.time() < b for a, b in schedule.day(local.date()).intervals)
 
 
 def resolve_origin(text: str = "", insee: str = "") -> tuple[Commune | None, list[Commune]]:

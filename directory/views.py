@@ -28,14 +28,14 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20
 
 
 def search(request):
-    """Places of every network, nearest first by estimated minutes by car (the 50 nearest;
-    the open data files have them all)."""
+    """Places of every network, nearest first by estimated minutes by car, 20 a page (the
+    open data files and the API have them all)."""
     form = SearchForm(request.GET or None)
-    origin, others, places, count, census = None, [], [], 0, []
+    origin, others, places, count, census, next_url = None, [], [], 0, [], None
     now = timezone.now()
     if form.is_valid():
         data = form.cleaned_data
@@ -47,14 +47,22 @@ def search(request):
         filters = selectors.Filters(
             services=data["services"], open_now=data["ouvert"], open_on=data["date"],
             desk_on=data["poste_date"], desk_slot=data["poste_creneau"] or "morning")
-        result = selectors.search(origin=origin, filters=filters, now=now, limit=PAGE_SIZE)
+        page = data["page"] or 1
+        result = selectors.search(origin=origin, filters=filters, now=now, limit=PAGE_SIZE,
+                                  offset=(page - 1) * PAGE_SIZE)
         places, count = result.places, result.count
-        if not data["services"] and not filters.by_schedule:
+        if page * PAGE_SIZE < count:
+            query = request.GET.copy()
+            query["page"] = page + 1
+            next_url = "?" + query.urlencode()
+        if page == 1 and not data["services"] and not filters.by_schedule:
             census = selectors.census_places(origin)
     elif not request.GET:
         result = selectors.search(origin=None, filters=selectors.Filters(), now=now,
                                   limit=PAGE_SIZE)
         places, count = result.places, result.count
+        if count > PAGE_SIZE:
+            next_url = "?page=2"
     map_points = [
         {"name": p.site.name, "lat": p.latitude, "lon": p.longitude,
          "url": reverse("directory_place", args=[p.site.network.slug, p.site.slug]),
@@ -62,7 +70,8 @@ def search(request):
         for p in places if p.latitude is not None]
     return render(request, "directory/search.html", {
         "form": form, "origin": origin, "others": others, "places": places, "count": count,
-        "census": census, "map_points": map_points, "map_config": _map_config(),
+        "census": census, "next_url": next_url, "map_points": map_points,
+        "map_config": _map_config(),
     })
 
 
