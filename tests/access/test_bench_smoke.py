@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,11 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_bench_access_quick_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["MAILLAGE_VAR_DIR"] = str(tmp_path)
-    started = time.monotonic()
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_access.py"), "--quick",
                           "--db", "sqlite"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120, check=False)
-    elapsed = time.monotonic() - started
     assert run.returncode == 0, run.stderr[-2000:]
     out = run.stdout
     assert "500 members with a badge, 5 controllers on 10 sites (sqlite)" in out
@@ -26,4 +23,3 @@ def test_bench_access_quick_mode(tmp_path):
                      r"0 errors\)", out), out
     assert re.search(r"p50=[\d.]+ ms p95=[\d.]+ ms", out), out
     assert "allow-list for 500 members: 525 entries" in out
-    assert elapsed < 30, f"quick mode took {elapsed:.0f} s"
