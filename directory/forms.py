@@ -54,3 +54,19 @@ class GuestBookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.resources = {r.pk: r for r in resources}
         self.fields["resource"].choices = [(r.pk, r.name) for r in resources]
+
+
+class WidgetForm(forms.Form):
+    """Parameters of the embeddable widget (at least a network or a commune)."""
+
+    network = forms.SlugField(required=False, max_length=50)
+    commune = forms.RegexField(regex=r"^[0-9][0-9AB][0-9]{3}$", required=False)
+    minutes = forms.IntegerField(required=False, min_value=5, max_value=120)
+    limite = forms.IntegerField(required=False, min_value=1, max_value=20)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("network") and not data.get("commune"):
+            raise forms.ValidationError(_("Indiquez un réseau (network) ou une commune "
+                                          "(commune)."))
+        return data

@@ -382,3 +382,31 @@ def place_detail(network_slug: str, site_slug: str):
     """An active public place with its resources, hours and upcoming closures, or None."""
     return (Site.objects.filter(network__slug=network_slug, slug=site_slug, is_active=True)
             .select_related("network").first())
+
+
+@dataclass
+class WidgetPlace:
+    place: Place
+    open_today: bool
+    free_morning: int
+    free_afternoon: int
+
+
+def widget_places(*, network: str = "", origin=None, max_minutes: float | None = None,
+                  limit: int = 10, now: dt.datetime) -> list[WidgetPlace]:
+    """Places for the embeddable widget, with today's free desks (morning, afternoon) in each
+    place's own time zone: the nearest to `origin` or a network's by name."""
+    result = search(origin=origin, filters=Filters(network=network), now=now, limit=limit,
+                    max_minutes=max_minutes if origin is not None else None)
+    sites = [p.site for p in result.places]
+    by_day = defaultdict(list)
+    for site in sites:
+        by_day[now.astimezone(site.network.tz).date()].append(site)
+    free_am, free_pm, open_today = {}, {}, {}
+    for day, group in by_day.items():
+        schedules = day_schedules(group, day)
+        free_am.update(_free_desks(group, schedules, day, "morning"))
+        free_pm.update(_free_desks(group, schedules, day, "afternoon"))
+        open_today.update({s.pk: schedules[s.pk].day(day).is_open for s in group})
+    return [WidgetPlace(p, open_today[p.site.pk], free_am[p.site.pk], free_pm[p.site.pk])
+            for p in result.places]

@@ -12,14 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods
 
 from bookings.errors import BookingError
 from bookings.services import span_for
 from directory import opendata, selectors, services
-from directory.forms import GuestBookingForm, SearchForm
+from directory.forms import GuestBookingForm, SearchForm, WidgetForm
 from directory.models import GuestRequestStatus
-from places.models import OpeningException, OpeningHours, Resource, Weekday
+from places.models import Network, OpeningException, OpeningHours, Resource, Weekday
 from places.schedule import SLOT_LABELS, SiteSchedule
 
 
@@ -169,3 +170,33 @@ def communes(request):
         {"insee": c.insee_code, "name": c.name, "postcodes": c.postcodes.split()[:3],
          "label": f"{c.name} ({c.department})"} for c in found]})
 
+
+
+@xframe_options_exempt  # the one page made to be framed by other sites
+@require_http_methods(["GET"])
+def widget(request):
+    """Embeddable list of a network's places, or of those near a commune, with today's free
+    desks. Read-only, no session-dependent content; links open our pages in a new tab so
+    nothing is ever booked inside someone else's frame."""
+    form = WidgetForm(request.GET)
+    items, origin = [], None
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["network"] and not Network.objects.filter(slug=data["network"]).exists():
+            raise Http404
+        if data["commune"]:
+            from territory.models import Commune
+
+            origin = Commune.objects.filter(insee_code=data["commune"]).first()
+            if origin is None or not origin.has_coordinates:
+                raise Http404
+        if data["network"] or origin is not None:
+            items = selectors.widget_places(
+                network=data["network"], origin=origin, max_minutes=data["minutes"] or 30,
+                limit=data["limite"] or 10, now=timezone.now())
+    response = render(request, "directory/widget.html", {
+        "form": form, "items": items, "origin": origin,
+        "search_url": request.build_absolute_uri(reverse("directory_search")),
+    })
+    response["Cache-Control"] = "public, max-age=300"
+    return response

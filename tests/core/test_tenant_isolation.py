@@ -32,6 +32,8 @@ PUBLIC = {
                                "token must 404, tested in tests/directory)",
     "directory_places_geojson": "open data: the public places as GeoJSON",
     "directory_places_csv": "open data: the public places as CSV",
+    "directory_widget": "embeddable widget: the active places and free desks the public "
+                        "directory already shows",
     "list_places": "public API of the directory: the open-data fields of active places",
     "place_availability": "public API: free seats of an active place's non-members-only "
                           "resources, what its public page offers to book",
