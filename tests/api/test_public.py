@@ -138,3 +138,28 @@ def test_availability_refuses_dates_out_of_range(client, api, world, pinned_now,
     for response in (public, member):
         assert response.status_code == 400
         assert response.json()["error"]["details"]["errors"][0]["field"] == "date"
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/places?network=%00", "/api/v1/networks/%00/sites",
+    "/api/v1/networks/vercors/bookings?site=a%00b",
+])
+def test_nul_characters_are_a_400_in_the_error_shape(api, world, url):
+    # Found by schemathesis on PostgreSQL: a NUL reaching a query was a 500.
+    response = api.get(url)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_nul_in_a_json_body_is_refused(api, world):
+    from bookings.models import Booking
+
+    response = api.post("/api/v1/networks/vercors/bookings",
+                        {"resource_id": world.desks.pk, "date": "2026-11-24", "slot": "morning",
+                         "note": "a\x00b"})
+    assert response.status_code == 400
+    assert not Booking.objects.exists()
+
+
+def test_nul_in_a_page_query_is_a_plain_400(client, db):
+    assert client.get("/lieux/?q=%00").status_code == 400

@@ -17,9 +17,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bookings.services import book_resource
+from territory.models import Commune
 from tests.conftest import NOW, local
 from tests.directory.conftest import COMMUNES
-from territory.models import Commune
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
