@@ -34,7 +34,7 @@ def _running_browser():
 @pytest.fixture(scope="module")
 def chromium():
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing (make browser-deps installs it)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
     shared = _running_browser()
     if shared is not None:
         yield shared
