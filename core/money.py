@@ -1,7 +1,7 @@
 """The one rule for amounts of money: `Decimal`, 2 places, rounded half-up, never floats.
 
 Billing rounds each line with `money()`; totals are sums of rounded lines (what the invoice
-shows adds up exactly). `territory/budget.py` has its own copy of the same rule.
+shows adds up exactly). The site budget simulator (`territory/budget.py`) uses it too.
 """
 
 from __future__ import annotations

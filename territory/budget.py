@@ -7,15 +7,9 @@ The default template is the association budget of the PACA study (see default_te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-def money(value) -> Decimal:
-    """The one rounding rule for amounts: 2 places, half-up."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+from core.money import CENT, ZERO, money  # noqa: F401 - the project's one rounding rule
 
 
 def D(value) -> Decimal:  # noqa: N802 - reads like a literal
