@@ -11,6 +11,8 @@ class PaymentMethod(models.TextChoices):
     CASH = "cash", _("espèces")
     CHEQUE = "cheque", _("chèque")
     TRANSFER = "transfer", _("virement")
+    DIRECT_DEBIT = "sepa", _("prélèvement SEPA")
+    ONLINE = "online", _("paiement en ligne")
 
 
 class Payment(models.Model):
