@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "PriceGroupMembership", "EmployerAccount", "Subscription", "SubscriptionPause",
     "TicketWallet", "PassPurchase", "Consumption", "ConsumptionSource", "QuotaUsage",
-    "BillingRun", "BillingRunStatus", "InvoiceDocument",
+    "BillingRun", "BillingRunStatus", "InvoiceDocument", "Membership",
 ]
 
 
@@ -255,6 +255,36 @@ class QuotaUsage(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.quota} {self.quantity}"
+
+
+class Membership(models.Model):
+    """A member's adhésion for a period (last day included), created by the month-end run
+    when the fee falls due and tied to the invoice line that charged it."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT,
+                               related_name="memberships_paid")
+    fee = models.ForeignKey("billing.MembershipFee", on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("adhésion"))
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    invoice_line = models.ForeignKey("billing.InvoiceLine", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("adhésion d'un membre")
+        verbose_name_plural = _("adhésions des membres")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "starts_on"],
+                                    name="membership_unique_start"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="membership_dates_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.starts_on} → {self.ends_on}"
 
 
 class BillingRunStatus(models.TextChoices):
