@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "access",
     "directory",
     "billing",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,15 @@ ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
 # billing adds "unpaid beyond the grace period" to the rights staff set.
 ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
                                        "billing.entitlements.billing_provider")
+
+# --- Payments (payments app, docs/payments.md) ------------------------------------------
+# Online payment provider: "stripe" (Stripe Checkout) or empty (no online payment). Secrets
+# come from the environment only; the API base is overridable for tests and proxies.
+PAYMENTS_PROVIDER = env_str("PAYMENTS_PROVIDER", "stripe")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)  # seconds
 
 # --- Public directory (directory app) ---------------------------------------------------
 # Map tiles of the public map (Leaflet is served from our static files); empty: no tiles.

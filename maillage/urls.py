@@ -15,6 +15,8 @@ network_patterns = [
     path("territoire/", include("territory.urls")),
     path("", include("access.urls")),
     path("", include("billing.urls")),
+    path("accueil/facturation/", include("billing.urls_monthend")),
+    path("", include("payments.urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +30,5 @@ urlpatterns = [
     path("", include("access.urls_public")),
     path("api/", include("api.urls")),
     path("", include("directory.urls")),
+    path("", include("payments.urls_public")),
 ]

@@ -27,9 +27,29 @@ def record_payment(invoice: Invoice, *, amount, method: str, received_on: dt.dat
     network. Partial payments are fine; more than the balance is refused; a cheque needs its
     number and bank remittance reference; the date may be neither future nor in a closed
     period. The payment is chained into the ledger."""
-    network = invoice.network
-    if not _is_staff(actor, network):
+    if not _is_staff(actor, invoice.network):
         raise BillingError("forbidden", _("Seule l'équipe du réseau enregistre les paiements."))
+    return _record(invoice, amount=amount, method=method, received_on=received_on,
+                   reference=reference, actor=actor, now=now)
+
+
+# Methods whose confirmation comes from a machine (bank batch, provider webhook), not a person.
+SYSTEM_METHODS = (PaymentMethod.DIRECT_DEBIT, PaymentMethod.ONLINE)
+
+
+def record_system_payment(invoice: Invoice, *, amount, method: str, received_on: dt.date,
+                          reference: str, source: str, now) -> Payment:
+    """Record a payment confirmed by the payment machinery (a provider's verified webhook),
+    with no staff actor: only SEPA and online payments, with the same checks and ledger
+    chaining as `record_payment`. `source` names the confirmation in the audit log."""
+    if method not in SYSTEM_METHODS:
+        raise BillingError("forbidden", _("Seule l'équipe du réseau enregistre les paiements."))
+    return _record(invoice, amount=amount, method=method, received_on=received_on,
+                   reference=reference, actor=None, now=now, source=source)
+
+
+def _record(invoice, *, amount, method, received_on, reference, actor, now, source=""):
+    network = invoice.network
     amount = money(to_decimal(amount))
     reference = reference.strip()
     if amount <= 0:
@@ -57,5 +77,6 @@ def record_payment(invoice: Invoice, *, amount, method: str, received_on: dt.dat
         append_entry(network, payment, now=now)
         audit.record(network=network, actor=actor, action="billing.payment.recorded",
                      target=payment, data={"invoice": invoice.number, "amount": str(amount),
-                                           "method": method})
+                                           "method": method, **({"source": source} if source
+                                                                else {})})
     return payment

@@ -37,6 +37,8 @@ PUBLIC = {
     "list_places": "public API of the directory: the open-data fields of active places",
     "place_availability": "public API: free seats of an active place's non-members-only "
                           "resources, what its public page offers to book",
+    "payments_webhook": "payment provider's webhook: the signature is the credential (a bad "
+                        "signature gets 400, tested in tests/payments)",
 }
 PUBLIC_PREFIXES = ("comptes/",)  # allauth: log in, sign up, password reset
 ADMIN_PREFIX = "admin/"
@@ -85,6 +87,14 @@ def fillers(world):
                                           service_start=day, service_end=day,
                                           buyer_member=world.member),
                             issue_date=NOW.date(), actor=None, now=NOW)
+    from payments.models import DirectDebitBatch, Mandate
+
+    mandate = Mandate.objects.create(network=world.network, debtor_member=world.member,
+                                     debtor_name="Camille Martin", bic="AGRIFRPP",
+                                     iban="FR7630006000011234567890189", rum="VERCORS-1",
+                                     signed_on=day, created_at=NOW)
+    batch = DirectDebitBatch.objects.create(network=world.network, collection_date=day,
+                                            message_id="VERCORS-1", created_at=NOW)
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
@@ -102,6 +112,8 @@ def fillers(world):
         "credential_id": credential.pk,
         "invoice_id": invoice.pk,
         "controller_id": controller.pk,
+        "mandate_id": mandate.pk,
+        "batch_id": batch.pk,
     }
 
 
