@@ -137,6 +137,7 @@ def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoi
     """Issue a draft: take the next number of its series and year, freeze the mentions and
     totals, append it to the ledger; all in one transaction (no gap, no duplicate). The issue
     date may be neither in the future nor in a closed period."""
+    from billing.documents import schedule_document
     from billing.services.ledger import append_entry, check_open
 
     network = invoice.network
@@ -174,6 +175,7 @@ def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoi
         audit.record(network=network, actor=actor, action=f"billing.{invoice.kind}.issued",
                      target=invoice, data={"number": invoice.number,
                                            "total": str(invoice.total_gross)})
+        schedule_document(invoice)  # PDF/A-3 + Factur-X rendered by a task after commit
     return invoice
 
 
