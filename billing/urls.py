@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from billing import views
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("accueil/factures/", views.staff_invoices, name="billing_staff_invoices"),
     path("accueil/factures/<int:invoice_id>/paiement/", views.payment_form,
          name="billing_payment_form"),
+    path("", include("billing.urls_documents")),
+    path("gestion/catalogue/", include("billing.urls_catalogue")),
 ]
