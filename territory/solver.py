@@ -19,14 +19,19 @@ class SolveResult:
     objective: float | None
     dual_bound: float | None  # a proven bound on the objective (LP value for a relaxation)
     elapsed: float
+    row_dual: np.ndarray | None = None  # duals of the rows (LP solved to optimality only)
 
 
 def solve(cost, matrix: sparse.csr_matrix, row_lower, row_upper, *, integer_cols=None,
-          maximize=True, time_limit=10.0, start=None, abs_gap=1e-6) -> SolveResult:
+          maximize=True, time_limit=10.0, start=None, abs_gap=1e-6,
+          lp_method: str = "choose") -> SolveResult:
     """Solve max/min cost·x subject to row_lower ≤ A x ≤ row_upper, 0 ≤ x ≤ 1.
 
     `integer_cols` (bool mask) makes it a MIP; `start` warm-starts it with a feasible point.
     HiGHS' "optimal" is kept only when its gap is within `abs_gap` (we set the tolerances so).
+    `lp_method` is HiGHS' `solver` option for a pure LP, or "primal" for the primal simplex
+    (measured the fastest on the covering relaxations: 0.8 s at 5,000 communes / T = 20 where
+    HiGHS' default dual simplex takes 13 s and the interior point 1.1 s).
     """
     t0 = time.perf_counter()
     n_row, n_col = matrix.shape
@@ -37,6 +42,12 @@ def solve(cost, matrix: sparse.csr_matrix, row_lower, row_upper, *, integer_cols
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", float(abs_gap))
+    if integer_cols is None or not np.any(integer_cols):
+        if lp_method == "primal":
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4)
+        else:
+            h.setOptionValue("solver", lp_method)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, n_row
     lp.col_cost_ = np.asarray(cost, np.float64)
@@ -69,7 +80,10 @@ def solve(cost, matrix: sparse.csr_matrix, row_lower, row_upper, *, integer_cols
     objective = info.objective_function_value if has_solution else None
     if status == highspy.HighsModelStatus.kOptimal:
         bound = info.mip_dual_bound if is_mip else objective
-        return SolveResult("optimal", x, objective, bound, elapsed)
+        duals = None
+        if not is_mip and info.dual_solution_status == 2:
+            duals = np.array(h.getSolution().row_dual)
+        return SolveResult("optimal", x, objective, bound, elapsed, duals)
     if status == highspy.HighsModelStatus.kTimeLimit:
         bound = info.mip_dual_bound if is_mip else None
         if bound is not None and not np.isfinite(bound):

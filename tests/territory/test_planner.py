@@ -12,9 +12,11 @@ from territory.heuristics import covered_by, greedy
 from territory.planner import (
     candidate_mask,
     kernel_search,
+    lagrangian_value,
     plan_max_coverage,
     plan_min_places,
     prepare,
+    reduce_problem,
 )
 from territory.travel import EARTH_RADIUS_KM, OfflineRouter, TravelModel
 
@@ -234,6 +236,60 @@ def test_max_coverage_matches_brute_force(seed):
     assert covered_by(problem, kernel) == pytest.approx(truth - problem.existing_population)
     assert len(kernel) <= k
     assert len(conflicts(cand.subset(problem.eligible[kernel]), kw["between"], router)[0]) == 0
+    # The default path (LP bound on the reduced problem, then the MIP) is never wrong.
+    auto = plan_max_coverage(problem, k)
+    assert auto.covered_population <= truth + 1e-6 <= auto.upper_bound + 1e-6
+    assert auto.status == "optimal" and auto.covered_population == pytest.approx(truth)
+    lp = plan_max_coverage(problem, k, method="lp")
+    assert lp.covered_population <= truth + 1e-6 <= lp.upper_bound + 1e-6
+    if lp.status == "optimal":
+        assert lp.covered_population == pytest.approx(truth)
+    # The reduction keeps the optimum: brute force on the reduced problem.
+    reduction = reduce_problem(problem)
+    sub = reduction.problem
+    assert reduced_brute_force(sub, k) == pytest.approx(truth - problem.existing_population)
+    assert sub.residual.sum() == pytest.approx(
+        problem.residual[np.asarray(problem.cover.matrix.sum(axis=0)).ravel() > 0].sum())
+    # Any plan maps to kept candidates covering at least as much.
+    if problem.conflict_matrix.nnz == 0 and len(start):
+        assert covered_by(problem, reduction.lift(reduction.lower(start))) >= covered_by(
+            problem, start) - 1e-9
+    # Any multipliers between 0 and the weights give a bound.
+    for _ in range(5):
+        lam = rng.uniform(0, 1, len(sub.residual)) * sub.residual
+        assert lagrangian_value(sub, lam, k) >= truth - problem.existing_population - 1e-6
+
+
+def reduced_brute_force(sub, k):
+    c = sub.cover.matrix.toarray()
+    close = sub.conflict_matrix.toarray()
+    best = 0.0
+    for size in range(0, min(k, c.shape[0]) + 1):
+        for subset in itertools.combinations(range(c.shape[0]), size):
+            if any(close[a, b] for a, b in itertools.combinations(subset, 2)):
+                continue
+            hit = c[list(subset)].any(axis=0) if subset else np.zeros(c.shape[1], bool)
+            best = max(best, float(sub.residual[hit].sum()))
+    return best
+
+
+def test_reduction_merges_demand_and_drops_dominated_candidates():
+    # 1 km = 1 min, T = 1.5 min. Candidate at 1 km reaches the demand at 0, 1, 2; the one at
+    # 2 km only 1 and 2 (dominated); the one at 10.5 km reaches 10 and 11; the one at 20 km
+    # nobody.
+    problem = prepare(line([0, 1, 2, 10, 11]), [100, 200, 300, 400, 500],
+                      line([1, 2, 10.5, 20]), minutes=1.5, router=ONE_KM_A_MINUTE)
+    reduction = reduce_problem(problem)
+    assert reduction.keep.tolist() == [0, 2]
+    assert reduction.problem.cover.matrix.toarray().tolist() == [[True, False], [False, True]]
+    assert reduction.problem.residual.tolist() == [600, 900]  # 0, 1, 2 merged; 10, 11 merged
+    assert reduction.to_kept.tolist() == [0, 0, 1, -1]
+    assert reduction.lower([1, 3]) == [0] and reduction.lift([0, 1]) == [0, 2]
+    # Without dominance (e.g. with conflicts) every useful candidate stays.
+    assert reduce_problem(problem, dominance=False).keep.tolist() == [0, 1, 2]
+    plan = plan_max_coverage(problem, 1)
+    assert plan.chosen == [2] and plan.status == "optimal" and plan.upper_bound == 900
+
 
 
 @pytest.mark.parametrize("seed", range(8))
