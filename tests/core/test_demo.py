@@ -21,9 +21,42 @@ def test_demo_loads_the_vercors_network_through_the_services(db, capsys):
     assert bookings.count() > 200
     assert set(bookings.values_list("source", flat=True)) == {"import"}
     assert Commune.objects.filter(insee_code="38548", latitude__isnull=False).exists()  # planner
+    _catalogue_is_complete(vercors)
     out = capsys.readouterr().out
     assert "coordination@demo.maillage.test" in out and "maillage-demo" in out
     # Idempotent: a second run changes nothing.
     count = bookings.count()
     call_command("load_demo")
     assert Booking.objects.filter(network=vercors).count() == count
+
+
+def _catalogue_is_complete(vercors):
+    """Several tariffs of product.md as rows, and what invoicing needs (billing issue 3)."""
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from billing.models import (
+        BillingProfile,
+        EmployerAccount,
+        Plan,
+        PriceGroup,
+        Quota,
+        TicketBook,
+        UnitPrice,
+    )
+    from billing.pricing import plan_charge, tickets_needed, usage_of
+    from billing.views_catalogue import _identity_missing
+
+    assert _identity_missing(vercors, BillingProfile.of(vercors)) == []
+    eight = Plan.objects.get(network=vercors, name="8 jours par mois")
+    on = dt.date(2026, 12, 1)
+    assert (plan_charge(eight, on=on), plan_charge(eight, on=on, commitment_months=12)) == (
+        D("70.00"), D("63.00"))
+    group = PriceGroup.objects.get(network=vercors, kind="job_seeker")
+    assert UnitPrice.objects.filter(network=vercors, price_group=group).exists()
+    book = TicketBook.objects.get(network=vercors)
+    office = Resource.objects.get(network=vercors, kind="private_office")
+    start = dt.datetime(2026, 12, 1, 9, tzinfo=vercors.tz)
+    assert tickets_needed(book, usage_of(office, start, start.replace(hour=12))) == 2
+    assert Quota.objects.filter(network=vercors, included_per_month=1000).exists()
+    assert EmployerAccount.objects.filter(network=vercors).count() == 1

@@ -105,6 +105,7 @@ class Command(BaseCommand):
                                  "Un second réseau, pour montrer qu'une installation en sert "
                                  "plusieurs.", GERS_SITES)
             people = self._people(vercors, gers, rng)
+            self._catalogue(vercors)
         self._bookings(vercors, people, rng)
         self._communes()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
@@ -139,6 +140,99 @@ class Command(BaseCommand):
                                             end_date=christmas + dt.timedelta(days=8),
                                             reason="fermeture des fêtes")
         return network
+
+    def _catalogue(self, network):
+        """Tariffs of the product brief as catalogue rows (billing/models/catalogue.py): a
+        Boitron-like membership, Murat-like pay-as-you-go and week pass, Pomerol-like plans by
+        days per month with commitment tiers, a Reichstett-like plan degressive by headcount,
+        the association's 10-ticket book, Soho Solo's printed pages, a job-seekers' price and
+        the free period after the telework training. Plus what invoicing needs: the legal
+        identity (invented numbers), the billing profile and an employer account."""
+        from billing.models import (
+            BillingProfile,
+            Discount,
+            EmployerAccount,
+            MembershipFee,
+            Pass,
+            Plan,
+            PlanPriceTier,
+            PriceGroup,
+            Quota,
+            TicketBook,
+            TicketCost,
+            UnitPrice,
+        )
+
+        network.siren, network.siret = "900000001", "90000000100012"  # invented
+        network.address, network.postcode = "Place de la Mairie", "38880"
+        network.city = "Autrans-Méaudre en Vercors"
+        network.save()
+        profile = BillingProfile.of(network)
+        profile.invoice_prefix, profile.payment_terms_days = "UTO", 30
+        profile.save()
+        n = network
+        job_seekers = PriceGroup.objects.create(network=n, kind="job_seeker",
+                                                name="Demandeur·ses d'emploi")
+        PriceGroup.objects.create(network=n, kind="student", name="Étudiant·es")
+        trained = PriceGroup.objects.create(network=n, kind="other",
+                                            name="Formé·es au télétravail")
+        MembershipFee.objects.create(network=n, name="Adhésion annuelle", price=15,
+                                     period="calendar_year")
+        MembershipFee.objects.create(network=n, name="Adhésion demandeur·se d'emploi",
+                                     price=5, period="calendar_year", price_group=job_seekers)
+        for kind, unit, price, overage in (
+                ("open_space", "half_day", 10, None), ("open_space", "day", 20, 15),
+                ("private_office", "half_day", 15, None), ("private_office", "day", 28, None),
+                ("meeting_room", "hour", 12, None), ("visio_point", "hour", 5, None)):
+            UnitPrice.objects.create(network=n, resource_kind=kind, unit=unit, price=price,
+                                     overage_price=overage)
+        UnitPrice.objects.create(network=n, resource_kind="open_space", unit="half_day",
+                                 price=5, price_group=job_seekers)
+        UnitPrice.objects.create(network=n, resource_kind="open_space", unit="day", price=10,
+                                 price_group=job_seekers)
+        desks = ["open_space"]
+        plans = {}
+        for days, price, committed in ((4, 40, None), (8, 70, 63), (12, 90, 81)):
+            plans[days] = Plan.objects.create(
+                network=n, name=f"{days} jours par mois", price=price, allowance="days_per_month",
+                allowance_days=days, resource_kinds=desks, coverage="network")
+            if committed:
+                PlanPriceTier.objects.create(network=n, plan=plans[days], basis="commitment",
+                                             minimum=12, price=committed)
+        Plan.objects.create(network=n, name="1 à 2 jours par semaine, badge 24h/24", price=100,
+                            allowance="days_per_week", allowance_days=2, resource_kinds=desks,
+                            around_the_clock=True)
+        team = Plan.objects.create(network=n, name="Équipe : 1 jour par semaine", price=40,
+                                   allowance="days_per_week", allowance_days=1,
+                                   resource_kinds=desks, coverage="network", away_cap_days=2)
+        for basis, minimum, price in (("commitment", 6, 36), ("headcount", 5, 34)):
+            PlanPriceTier.objects.create(network=n, plan=team, basis=basis, minimum=minimum,
+                                         price=price)
+        Plan.objects.create(network=n, name="Résident illimité 24h/24", price=107,
+                            allowance="unlimited", around_the_clock=True, commitment_months=3)
+        Pass.objects.create(network=n, name="Pass journée", duration="day", price=20,
+                            resource_kinds=desks)
+        Pass.objects.create(network=n, name="Pass semaine", duration="week", price=80,
+                            resource_kinds=desks)
+        book = TicketBook.objects.create(network=n, name="Carnet de 10 tickets", tickets=10,
+                                         validity_months=6, price=90)
+        for kind, unit, tickets in (("open_space", "half_day", 1),
+                                    ("private_office", "half_day", 2),
+                                    ("meeting_room", "hour", 1)):
+            TicketCost.objects.create(network=n, book=book, resource_kind=kind, unit=unit,
+                                      tickets=tickets)
+        Quota.objects.create(network=n, name="Impressions", unit_label="pages",
+                             included_per_month=1000, overage_price="0.05")
+        Discount.objects.create(network=n, name="2 ans offerts après la formation au "
+                                "télétravail", price_group=trained, percent_off=100,
+                                free_months=24)
+        Discount.objects.create(network=n, name="Premier mois à moitié prix",
+                                code="DECOUVERTE", percent_off=50, free_months=1)
+        employer = Organisation.objects.get(network=n, name="Scierie du Plateau (démo)")
+        employer.siret, employer.address = "90000000200019", "ZA des Geais, 38880 Autrans"
+        employer.save()
+        EmployerAccount.objects.create(network=n, organisation=employer,
+                                       purchase_order="BC-2026-017")
 
     def _user(self, email, first, last):
         if not hasattr(self, "_password_hash"):
