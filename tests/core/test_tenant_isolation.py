@@ -95,6 +95,11 @@ def fillers(world):
                                      signed_on=day, created_at=NOW)
     batch = DirectDebitBatch.objects.create(network=world.network, collection_date=day,
                                             message_id="VERCORS-1", created_at=NOW)
+    from billing.models import BillingRun
+
+    billing_run = BillingRun.objects.create(network=world.network,
+                                            period_start=dt.date(2026, 10, 1),
+                                            period_end=dt.date(2026, 10, 31))
     return {
         "network_slug": world.network.slug,
         "slug": world.network.slug,
@@ -108,6 +113,7 @@ def fillers(world):
         "organisation_id": organisation.pk,
         "role_id": role.pk,
         "run_id": run.pk,
+        "billing_run_id": billing_run.pk,
         "token": "not-the-right-token",
         "credential_id": credential.pk,
         "invoice_id": invoice.pk,
