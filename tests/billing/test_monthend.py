@@ -316,3 +316,24 @@ def test_run_refuses_a_period_that_ends_before_it_starts(catalogue):
 
     with pytest.raises(BillingError):
         run(catalogue.network, (d(2026, 10, 31), d(2026, 10, 1)))
+
+
+def test_management_command_previews_and_runs(catalogue):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    w = catalogue
+    h.subscribe(w.member, w.plan, d(2026, 10, 15))
+    out = StringIO()
+    call_command("month_end", "vercors", "--month", "2026-10", "--preview", stdout=out)
+    assert "vercors 2026-10 : 1 facture(s) à émettre, 54.84 € HT" in out.getvalue()
+    assert not Invoice.objects.exists()
+    out = StringIO()
+    call_command("month_end", "vercors", "--month", "2026-10", stdout=out)
+    assert "VER-2026-000001\tCamille Martin\t1\t54.84\t54.84" in out.getvalue()
+    assert Invoice.objects.count() == 1
+    with pytest.raises(CommandError):
+        call_command("month_end", "vercors", "--month", "2026-13")
+    with pytest.raises(CommandError):
+        call_command("month_end", "nowhere", "--month", "2026-10")
