@@ -70,6 +70,9 @@ def test_franchise_invoice_is_valid_and_says_art_293_b(billed):
                      "/text()") == "123456789"
     assert one(tree, f"{seller}/ram:GlobalID[@schemeID='0009']/text()") == "12345678900018"
     assert xp(tree, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == []
+    # No VAT number: the SIREN as tax registration identifier (BT-32), which BR-E-02 needs.
+    assert one(tree, f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='FC']"
+                     "/text()") == "123456789"
     assert one(tree, "//ram:BuyerTradeParty/ram:Name/text()") == invoice.buyer_name
     assert one(tree, f"{SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime/"
                      "udt:DateTimeString/text()") == "20261101"

@@ -63,6 +63,19 @@ def test_missing_documents_are_caught_up(billed, settings):
     assert InvoiceDocument.objects.filter(invoice=invoice).exists()
 
 
+def test_render_command_catches_up(billed, settings):
+    from django.core.management import call_command
+
+    settings.BILLING_RENDER_DOCUMENTS = False
+    invoice = issue(billed.network, member=billed.member)
+    out = io.StringIO()
+    call_command("render_invoice_documents", "vercors", stdout=out)
+    assert "1 document(s)" in out.getvalue()
+    assert InvoiceDocument.objects.filter(invoice=invoice).exists()
+    call_command("render_invoice_documents", stdout=out)
+    assert InvoiceDocument.objects.count() == 1
+
+
 def test_embedded_xml_is_the_stored_one_and_pdf_is_pdf_a3(rendered):
     document = InvoiceDocument.objects.get(invoice=rendered)
     pdf = bytes(document.pdf)
