@@ -29,11 +29,16 @@ from payments.providers.base import InvalidSignature, ProviderError, get_provide
 log = logging.getLogger(__name__)
 
 
+def _data(request):
+    """The POST data, bound even when empty (a form with only optional fields)."""
+    return request.POST if request.method == "POST" else None
+
+
 # --- Coordinator ------------------------------------------------------------------------------
 @network_view("coordinator")
 def payment_settings(request):
     network = request.ctx.network
-    form = SettingsForm(request.POST or None, instance=PaymentSettings.of(network))
+    form = SettingsForm(_data(request), instance=PaymentSettings.of(network))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Réglages des paiements enregistrés."))
@@ -44,7 +49,7 @@ def payment_settings(request):
 @network_view("coordinator")
 def mandates(request):
     network = request.ctx.network
-    form = MandateForm(request.POST or None, network=network)
+    form = MandateForm(_data(request), network=network)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -78,7 +83,7 @@ def revoke_mandate(request, mandate_id):
 @network_view("coordinator")
 def batches(request):
     network = request.ctx.network
-    form = BatchForm(request.POST or None)
+    form = BatchForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             batch = sepa.build_batch(network, actor=request.user, now=timezone.now(),
@@ -104,7 +109,7 @@ def batch_detail(request, batch_id):
     network = request.ctx.network
     batch = _batch(request, batch_id)
     items = list(batch.items.select_related("invoice", "mandate", "payment"))
-    form = CollectForm(request.POST or None, items=items)
+    form = CollectForm(_data(request), items=items)
     if request.method == "POST":
         if batch.status != BatchStatus.CREATED:
             messages.error(request, _("Cette remise est déjà encaissée."))
