@@ -16,7 +16,8 @@ Dataset, rebuilt in its own database (var/bench/bench-directory.sqlite3 or Postg
 - `--places` bookable places (Site): one per census place at its coordinates, then synthetic
   ones around random communes up to the count, spread over 20 networks, one in three without
   own coordinates (located at its commune's centre), open Monday-Friday 09:00-18:00, random
-  services, an open space each.
+  services, an open space each; public desk prices (billing catalogue) in 15 networks of the
+  20 (half-day 5–14 €, day twice that), one in three VAT-registered.
 
 Measured, each over `--searches` random communes with coordinates (seeded), after a warm-up:
 
@@ -24,6 +25,7 @@ Measured, each over `--searches` random communes with coordinates (seeded), afte
   census places within 30 min, template) — the figure the issue's target applies to;
 - `page + visio`: the same with a service filter;
 - `page + open now`: the open-now filter (schedules of every matching place);
+- `page + price`: "price up to 10 €" (`prix_max`, the desk price from of directory/prices.py);
 - `api`: GET /api/v1/places?commune=<insee>&limit=50;
 - `api 30 min`: the same with minutes=30.
 """
@@ -177,6 +179,18 @@ def build_places(total: int, communes, rng) -> None:
     Resource.objects.bulk_create([
         Resource(network_id=s.network_id, site=s, kind="open_space", name="Open space", seats=8)
         for s in sites], batch_size=1000)
+    from decimal import Decimal
+
+    from billing.models import BillingProfile, UnitPrice
+
+    for n, network in enumerate(networks[:15]):
+        half = Decimal(rng.randint(5, 14))
+        if n % 3 == 0:
+            BillingProfile.objects.create(network=network, vat_regime="registered")
+        UnitPrice.objects.create(network=network, resource_kind="open_space", unit="half_day",
+                                 price=half)
+        UnitPrice.objects.create(network=network, resource_kind="open_space", unit="day",
+                                 price=half * 2)
 
 
 def percentiles(samples):
@@ -234,6 +248,7 @@ def main(argv=None) -> dict:
         "page": lambda c: f"/lieux/?commune={c}",
         "page + visio": lambda c: f"/lieux/?commune={c}&services=visio",
         "page + open now": lambda c: f"/lieux/?commune={c}&ouvert=on",
+        "page + price": lambda c: f"/lieux/?commune={c}&prix_max=10",
         "api": lambda c: f"/api/v1/places?commune={c}&limit=50",
         "api 30 min": lambda c: f"/api/v1/places?commune={c}&limit=50&minutes=30",
     }

@@ -14,6 +14,16 @@ SERVICE_CHOICES = [
     ("cabine", _("cabine téléphonique")),
     ("24h", _("accès 24h/24 pour les abonnés")),
 ]
+class PriceField(forms.DecimalField):
+    """An amount in euros, typed with a comma or a point ("12,50" or "12.50")."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
 SLOT_CHOICES = [("morning", _("matin")), ("afternoon", _("après-midi")), ("day", _("journée"))]
 
 
@@ -28,6 +38,15 @@ class SearchForm(forms.Form):
     poste_date = forms.DateField(label=_("Un poste libre le"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
     poste_creneau = forms.ChoiceField(label=_("Créneau"), choices=SLOT_CHOICES, required=False)
+    # Compared with the place's desk price from (directory/prices.py).
+    prix_max = PriceField(
+        label=_("Prix d'un poste jusqu'à (€)"), required=False, min_value=0, max_value=10000,
+        max_digits=7, decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+        help_text=_("Le prix public le moins cher d'un poste à la demi-journée ou à la journée, "
+                    "tel que vous le payez (TTC, ou net si le lieu n'est pas assujetti à la TVA). "
+                    "Les lieux qui n'affichent pas de prix de poste sont exclus quand ce filtre "
+                    "est rempli."))
     # "Près de moi": filled by the browser's geolocation (directory.js), both or neither.
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180,

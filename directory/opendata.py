@@ -9,13 +9,14 @@ from collections import defaultdict
 from django.conf import settings
 from django.urls import reverse
 
+from directory import prices as tariffs
 from directory.selectors import SERVICE_FIELDS, locate, public_sites
 from places.models import OpeningHours, Resource, ResourceKind
 
 OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 CSV_COLUMNS = ("id", "name", "network", "network_name", "address", "postcode", "city",
                "insee_code", "latitude", "longitude", "services", "opening_hours",
-               "booking_url", "email", "phone")
+               "booking_url", "email", "phone", "price_from", "price_basis", "prices")
 
 
 def osm_opening_hours(hours) -> str:
@@ -46,7 +47,7 @@ def place_records() -> list[dict]:
 
 
 def records_for(places) -> list[dict]:
-    """The open-data record of each located place (two queries)."""
+    """The open-data record of each located place (three queries)."""
     sites = [p.site for p in places]
     hours = defaultdict(list)
     for h in OpeningHours.objects.filter(site__in=sites):
@@ -55,6 +56,7 @@ def records_for(places) -> list[dict]:
     for site_id, kind in Resource.objects.filter(site__in=sites, is_active=True).values_list(
             "site_id", "kind"):
         kinds[site_id].add(kind)
+    catalogue = tariffs.network_prices({s.network_id for s in sites})
     base = settings.SITE_URL.rstrip("/")
     records = []
     for place in places:
@@ -66,6 +68,9 @@ def records_for(places) -> list[dict]:
             services.append("bureau")
         if site.wifi_mbps:
             services.append("wifi")
+        network_prices = catalogue.get(site.network_id)
+        unit_prices = network_prices.for_kinds(kinds[site.pk]) if network_prices else []
+        price_from = network_prices.desk_price_from(kinds[site.pk]) if network_prices else None
         records.append({
             "id": f"{site.network.slug}/{site.slug}",
             "name": site.name,
@@ -83,6 +88,10 @@ def records_for(places) -> list[dict]:
                                                                     site.slug]),
             "email": site.email,
             "phone": site.phone,
+            "price_from": None if price_from is None else float(price_from),
+            "price_basis": network_prices.basis if unit_prices else "",
+            "prices": [{"kind": p.kind, "unit": p.unit, "amount": float(p.amount)}
+                       for p in unit_prices],
         })
     return records
 
@@ -106,5 +115,8 @@ def as_csv(records) -> str:
     for r in records:
         writer.writerow({**r, "services": " ".join(r["services"]),
                          "latitude": "" if r["latitude"] is None else r["latitude"],
+                         "price_from": "" if r["price_from"] is None else f"{r['price_from']:.2f}",
+                         "prices": " ".join(f"{p['kind']}/{p['unit']}:{p['amount']:.2f}"
+                                            for p in r["prices"]),
                          "longitude": "" if r["longitude"] is None else r["longitude"]})
     return out.getvalue()

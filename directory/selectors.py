@@ -10,6 +10,7 @@ import math
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 from django.db.models import Exists, FloatField, OuterRef, Q, Subquery
@@ -18,6 +19,7 @@ from django.db.models.functions import Cast, Coalesce
 from bookings import capacity
 from bookings.models import OCCUPYING_STATUSES, Booking
 from bookings.selectors import day_schedules
+from directory import prices
 from places.models import (
     Network,
     OpeningException,
@@ -61,6 +63,8 @@ class Place:
     open_now: bool | None = None
     free_desks: int | None = None
     services: list[str] = field(default_factory=list)
+    price_from: Decimal | None = None  # desk price from (directory/prices.py), as paid
+    price_basis: str = ""  # "ttc" or "franchise" when price_from is set
 
 
 def public_sites():
@@ -131,6 +135,7 @@ class Filters:
     desk_on: dt.date | None = None
     desk_slot: str = "morning"
     network: str = ""  # a network slug: only its places
+    max_price: Decimal | None = None  # desk price from at most this (directory/prices.py)
 
     @property
     def by_schedule(self) -> bool:
@@ -168,30 +173,52 @@ def _filtered_sites(filters: Filters, now: dt.datetime | None = None):
             qs = qs.filter(Exists(Resource.objects.filter(
                 site=OuterRef("pk"), kind=RESOURCE_SERVICES[key], is_active=True)))
     if filters.open_now and now is not None:
-        # Each place in its own network's time zone: one condition per zone in use.
-        zones = Network.objects.filter(sites__in=qs).values_list("timezone", flat=True)
-        condition = Q(pk__in=[])
-        for zone in set(zones):
-            local = now.astimezone(zoneinfo.ZoneInfo(zone))
-            condition |= Q(network__timezone=zone) & _open_q(local.date(), local.time())
-        qs = qs.filter(condition)
+        # Each place in its own network's time zone (every zone of the installation: a few
+        # rows; a zone without places costs nothing).
+        zones = set(Network.objects.order_by().values_list("timezone", flat=True).distinct())
+        qs = qs.filter(_open_q([(zone, *_local(now, zone)) for zone in sorted(zones)]))
     if filters.open_on:
-        qs = qs.filter(_open_q(filters.open_on))
+        qs = qs.filter(_open_q([(None, filters.open_on, None)]))
+    if filters.max_price is not None:
+        qs = qs.filter(prices.desk_price_condition(filters.max_price))
     return qs
 
 
-def _open_q(day: dt.date, at: dt.time | None = None) -> Q:
-    """Open on `day` (at local time `at` if given), as SiteSchedule.day reads it: an exception
-    covering the day replaces the weekly hours (when exceptions overlap, a closure wins)."""
-    covering = OpeningException.objects.filter(site=OuterRef("pk"), start_date__lte=day,
-                                               end_date__gte=day)
-    special = covering.filter(closed=False)
-    weekly = OpeningHours.objects.filter(site=OuterRef("pk"), weekday=day.weekday())
-    if at is not None:
-        special = special.filter(opens__lte=at, closes__gt=at)
-        weekly = weekly.filter(opens__lte=at, closes__gt=at)
-    return ((Exists(special) & ~Exists(covering.filter(closed=True)))
-            | (Exists(weekly) & ~Exists(covering)))
+def _local(now: dt.datetime, zone: str) -> tuple[dt.date, dt.time]:
+    local = now.astimezone(zoneinfo.ZoneInfo(zone))
+    return local.date(), local.time()
+
+
+def _open_q(moments) -> Q:
+    """Open at one of `moments` — (time zone or None for any, local day, local time or None
+    for "some time that day)" — as SiteSchedule.day reads it: an exception covering the day
+    replaces the weekly hours (when exceptions overlap, a closure wins).
+
+    Four uncorrelated sub-queries (site ids of the weekly hours open then, of the exceptions
+    covering the day, open then, closed): the database evaluates each once per statement,
+    not once per place, so the cost no longer grows with places × conditions."""
+    covering, special, weekly = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
+    for zone, day, at in moments:
+        in_zone = Q(network__timezone=zone) if zone is not None else Q()
+        covers = in_zone & Q(start_date__lte=day, end_date__gte=day)
+        covering |= covers
+        weekly_q = in_zone & Q(weekday=day.weekday())
+        special_q = covers & Q(closed=False)
+        if at is not None:
+            weekly_q &= Q(opens__lte=at, closes__gt=at)
+            special_q &= Q(opens__lte=at, closes__gt=at)
+        weekly |= weekly_q
+        special |= special_q
+    exceptions = OpeningException.objects.order_by()
+    covered = exceptions.filter(covering)
+
+    def ids(qs):
+        return qs.values("site_id")
+
+    return ((Q(pk__in=ids(exceptions.filter(special)))
+             & ~Q(pk__in=ids(covered.filter(closed=True))))
+            | (Q(pk__in=ids(OpeningHours.objects.order_by().filter(weekly)))
+               & ~Q(pk__in=ids(covered))))
 
 
 # Great-circle radii (km) tried in turn to find the nearest places without reading them all.
@@ -281,10 +308,12 @@ def _ranked_ids(qs, origin, model: TravelModel, max_minutes, radius_km, wanted):
 
 def search(*, origin=None, filters: Filters, now: dt.datetime, limit: int | None = None,
            offset: int = 0, max_minutes: float | None = None,
-           radius_km: float | None = None, model: TravelModel | None = None) -> SearchResult:
+           radius_km: float | None = None, model: TravelModel | None = None,
+           with_prices: bool = True) -> SearchResult:
     """Active places of all networks matching the filters, nearest first by minutes by car
     from `origin` (a Commune or an Origin; by name without one, places without coordinates
-    last), within `max_minutes` / `radius_km` (road km) when given, one page of them.
+    last), within `max_minutes` / `radius_km` (road km) when given, one page of them,
+    with their desk price from (`with_prices`, two queries).
 
     Service and opening filters run in SQL, distances on coordinates only, and only the page's
     places are loaded; the free-desk filter reads the bookings of every candidate (bound it
@@ -319,6 +348,8 @@ def search(*, origin=None, filters: Filters, now: dt.datetime, limit: int | None
     for place in places:
         if free is not None:
             place.free_desks = free[place.site.pk]
+    if with_prices:
+        prices.attach_desk_prices(places)
     return SearchResult(places, count)
 
 
@@ -327,11 +358,66 @@ def search_places(*, origin, filters: Filters, now: dt.datetime) -> list[Place]:
     return search(origin=origin, filters=filters, now=now).places
 
 
+# Census dedup (docs in directory/README.md): a census place within this distance of a place
+# of ours (its own coordinates), or in the same commune under the same normalised name, is that
+# place: it is not listed again among the census places.
+SAME_PLACE_METRES = 150.0
+NAME_NOISE = frozenset({
+    "le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux", "en", "sur",
+    "tiers", "lieu", "lieux", "tierslieu", "espace", "coworking", "co", "working",
+})
+
+
+def normalised_name(name: str) -> str:
+    """Lower case, no accents, words only, without articles and the generic words of third
+    places' names: "Le Tiers-Lieu de l'Étable" -> "etable", "La Cordée – Co-working" ->
+    "cordee"."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    words = "".join(ch if ch.isalnum() else " " for ch in text).split()
+    kept = [w for w in words if w not in NAME_NOISE]
+    return " ".join(kept or words)
+
+
+def _dedup_census(rows: list[dict]) -> list[dict]:
+    """Census rows that are not one of our active places (two queries: our places near the
+    rows' box with their own coordinates, our places in the rows' communes)."""
+    if not rows:
+        return rows
+    lats = [r["latitude"] for r in rows]
+    lons = [r["longitude"] for r in rows]
+    pad_lat = SAME_PLACE_METRES / 110_500 * 2
+    pad_lon = pad_lat / max(0.1, math.cos(math.radians(max(abs(v) for v in lats))))
+    near = list(Site.objects.filter(
+        is_active=True, network__isnull=False,
+        latitude__range=(min(lats) - pad_lat, max(lats) + pad_lat),
+        longitude__range=(min(lons) - pad_lon, max(lons) + pad_lon),
+    ).order_by().values_list("latitude", "longitude"))
+    names = {(code, normalised_name(name)) for code, name in Site.objects.filter(
+        is_active=True, network__isnull=False,
+        insee_code__in={r["insee_code"] for r in rows if r["insee_code"]},
+    ).order_by().values_list("insee_code", "name")}
+    ours_lat = np.array([float(a) for a, _ in near], float)
+    ours_lon = np.array([float(b) for _, b in near], float)
+    kept = []
+    for row in rows:
+        if row["insee_code"] and (row["insee_code"], normalised_name(row["name"])) in names:
+            continue
+        if len(near) and float(np.min(haversine_km(row["latitude"], row["longitude"],
+                                                   ours_lat, ours_lon))) * 1000 \
+                < SAME_PLACE_METRES:
+            continue
+        kept.append(row)
+    return kept
+
+
 def census_places(origin, *, max_minutes: float = 30, limit: int = 10,
                   model: TravelModel | None = None) -> list[dict]:
     """Third places of the open census files (territory.ExternalPlace: not run with maillage,
-    not bookable) within `max_minutes` by car, nearest first. A bounding box in SQL picks
-    the candidates, the travel model ranks them."""
+    not bookable) within `max_minutes` by car, nearest first, without those that are one of
+    our places (`_dedup_census`). A bounding box in SQL picks the candidates, the travel model
+    ranks them."""
     if origin is None or not origin.has_coordinates:
         return []
     model = model or TravelModel.from_settings()
@@ -341,8 +427,8 @@ def census_places(origin, *, max_minutes: float = 30, limit: int = 10,
     rows = list(ExternalPlace.objects.filter(
         latitude__gte=origin.latitude - dlat, latitude__lte=origin.latitude + dlat,
         longitude__gte=origin.longitude - dlon, longitude__lte=origin.longitude + dlon,
-    ).values("name", "address", "postcode", "city", "website", "credit", "latitude",
-             "longitude"))
+    ).values("name", "address", "postcode", "city", "insee_code", "website", "credit",
+             "latitude", "longitude"))
     if not rows:
         return []
     lat = np.array([r["latitude"] for r in rows])
@@ -356,7 +442,7 @@ def census_places(origin, *, max_minutes: float = 30, limit: int = 10,
         if m <= max_minutes:
             found.append({**row, "minutes": float(m), "km": float(r)})
     found.sort(key=lambda p: (p["minutes"], p["name"]))
-    return found[:limit]
+    return _dedup_census(found)[:limit]
 
 
 def resolve_origin(text: str = "", insee: str = "") -> tuple[Commune | None, list[Commune]]:

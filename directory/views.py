@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings.errors import BookingError
 from bookings.services import span_for
-from directory import opendata, selectors, services
+from directory import opendata, prices, selectors, services
 from directory.forms import GuestBookingForm, SearchForm, WidgetForm
 from directory.models import GuestRequestStatus
 from places.models import Network, OpeningException, OpeningHours, Resource, Weekday
@@ -47,7 +47,8 @@ def search(request):
             origin, others = selectors.resolve_origin(data["q"], data["commune"])
         filters = selectors.Filters(
             services=data["services"], open_now=data["ouvert"], open_on=data["date"],
-            desk_on=data["poste_date"], desk_slot=data["poste_creneau"] or "morning")
+            desk_on=data["poste_date"], desk_slot=data["poste_creneau"] or "morning",
+            max_price=data["prix_max"])
         page = data["page"] or 1
         result = selectors.search(origin=origin, filters=filters, now=now, limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
@@ -56,7 +57,9 @@ def search(request):
             query = request.GET.copy()
             query["page"] = page + 1
             next_url = "?" + query.urlencode()
-        if page == 1 and not data["services"] and not filters.by_schedule:
+        # Census places have no services, hours nor prices we know: listed without filters.
+        if (page == 1 and not data["services"] and not filters.by_schedule
+                and filters.max_price is None):
             census = selectors.census_places(origin)
     elif not request.GET:
         result = selectors.search(origin=None, filters=selectors.Filters(), now=now,
@@ -115,9 +118,11 @@ def place(request, network_slug, site_slug):
     closures = list(OpeningException.objects.filter(
         site=site, end_date__gte=today, start_date__lte=today + dt.timedelta(days=120)))
     located = selectors.locate([site])[0]
+    tariffs = prices.place_prices(site, {r.kind for r in resources})
     return render(request, "directory/place.html", {
         "site": site, "resources": resources, "bookable": bookable, "form": form,
         "weekly": weekly, "closures": closures, "sent_to": sent_to, "place": located,
+        "prices": tariffs,
         "map_points": [{"name": site.name, "lat": located.latitude, "lon": located.longitude,
                         "url": ""}] if located.latitude is not None else [],
         "map_config": _map_config(),

@@ -4,6 +4,7 @@ of the installation, in the open-data schema (docs/open-data.md) plus the travel
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,13 @@ router = Router(tags=["annuaire public"], auth=None)
 
 ERRORS = {400: ErrorOut, 404: ErrorOut}
 SERVICE_CODES = sorted({*selectors.SERVICE_FIELDS, *selectors.RESOURCE_SERVICES})
+
+
+class PriceOut(Schema):
+    kind: str = Field(description="Type de ressource (open_space, fixed_desk, private_office, "
+                                  "meeting_room, visio_point, phone_booth)")
+    unit: str = Field(description="half_day, day ou hour")
+    amount: float = Field(description="Euros, tel que le public les paie (voir price_basis)")
 
 
 class PlaceOut(Schema):
@@ -40,6 +48,13 @@ class PlaceOut(Schema):
     minutes: float | None = Field(description="Minutes estimées en voiture depuis l'origine "
                                               "(commune ou lat/lon), sinon vide")
     km: float | None = Field(description="Kilomètres de route estimés depuis l'origine")
+    price_from: float | None = Field(description="Prix public le moins cher d'un poste à la "
+                                                 "demi-journée ou à la journée (euros), celui "
+                                                 "que compare max_price ; vide sans prix")
+    price_basis: str = Field(description="« ttc » (réseau assujetti : TVA comprise), "
+                                         "« franchise » (TVA non applicable : HT = TTC), "
+                                         "vide sans prix")
+    prices: list[PriceOut] = Field(description="Prix publics à l'usage des espaces du lieu")
 
 
 class PlacePage(Schema):
@@ -63,6 +78,10 @@ class PlaceFilters(Schema):
     services: list[str] = Field([], description="Tous ces services : " + ", ".join(SERVICE_CODES))
     network: str | None = Field(None, max_length=50, description="Slug d'un réseau")
     open_now: bool = Field(False, description="Ouverts maintenant (heure locale du réseau)")
+    max_price: Decimal | None = Field(
+        None, ge=0, le=10000, max_digits=7, decimal_places=2,
+        description="Prix d'un poste au plus (euros, tel que le public le paie) : compare "
+                    "price_from ; les lieux sans prix de poste sont exclus")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=100000)
 
@@ -98,9 +117,10 @@ def list_places(request, filters: Query[PlaceFilters]):
     origin = _origin(filters)
     result = selectors.search(
         origin=origin, now=timezone.now(), limit=filters.limit, offset=filters.offset,
-        max_minutes=filters.minutes, radius_km=filters.radius_km,
+        max_minutes=filters.minutes, radius_km=filters.radius_km, with_prices=False,
         filters=selectors.Filters(services=filters.services, open_now=filters.open_now,
-                                  network=filters.network or ""))
+                                  network=filters.network or "",
+                                  max_price=filters.max_price))
     items = []
     for place, record in zip(result.places, opendata.records_for(result.places)):
         items.append({**record,

@@ -124,8 +124,8 @@ def test_public_places_query_count_does_not_grow(client, world, communes, pinned
     for _n in range(15):
         f.make_site(world.network, insee_code="38548")
     # origin 1, coordinates of places 1 + their communes 1, the page's sites 1 + communes 1,
-    # hours 1, resource kinds 1
-    with django_assert_max_num_queries(7):
+    # hours 1, resource kinds 1, prices 1
+    with django_assert_max_num_queries(8):
         response = client.get(PLACES, {"commune": "38205", "limit": 10})
     assert response.json()["count"] == 18
 

@@ -40,6 +40,7 @@ def test_geojson_follows_the_documented_schema(client, world, communes):
         "opening_hours": "Mo-Fr 09:00-18:00; Sa 09:00-12:00",
         "booking_url": "http://127.0.0.1:8000/lieux/vercors/autrans/",
         "email": "", "phone": "",
+        "price_from": None, "price_basis": "", "prices": [],  # test_prices.py has some
     }
     # Auch has no coordinates of its own: its commune's centre.
     assert features["gers/auch"]["geometry"]["coordinates"] == [0.5855, 43.6465]
@@ -74,7 +75,7 @@ def test_open_data_query_count_is_bounded(client, world, communes):
         f.make_resource(f.make_site(world.network), "meeting_room")
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("directory_places_csv"))
-    assert len(queries) == 4  # sites, communes, hours, resource kinds
+    assert len(queries) == 5  # sites, communes, hours, resource kinds, prices
 
 
 def test_osm_opening_hours_groups_days():

@@ -148,5 +148,6 @@ def test_place_page_query_count_does_not_grow(client, world, communes, frozen, e
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
-    # site, resources, hours, closures, commune of the place (+ session/auth overhead).
-    assert len(queries) <= 6, [q["sql"] for q in queries.captured_queries]
+    # site, resources, hours, closures, commune of the place, prices 5 (VAT regime, unit
+    # prices, passes, subscriptions, membership fees) (+ session/auth overhead).
+    assert len(queries) <= 11, [q["sql"] for q in queries.captured_queries]

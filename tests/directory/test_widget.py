@@ -64,7 +64,7 @@ def test_widget_query_count(client, world, communes, frozen, django_assert_max_n
         f.make_resource(f.make_site(world.network, f"x{n}", f"X{n}"), "open_space", seats=2)
     client.get(WIDGET, {"network": "vercors"})
     # network check 1, count 1, page ids 1, sites 1, communes 1, hours + exceptions 2,
-    # desks/bookings/blocks 3 × 2 slots
-    with django_assert_max_num_queries(13):
+    # desks/bookings/blocks 3 × 2 slots, desk prices 2 (resource kinds, catalogue)
+    with django_assert_max_num_queries(15):
         response = client.get(WIDGET, {"network": "vercors"})
     assert len(response.context["items"]) == 10
