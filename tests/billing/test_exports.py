@@ -210,3 +210,11 @@ def test_exports_are_for_the_coordinator_only(client, books):
     assert client.get(url(books.network), QUERY).status_code == 404
     client.logout()
     assert client.get(url(books.network), QUERY).status_code == 302
+
+
+def test_staff_invoices_page_links_the_exports_for_the_coordinator(client, books):
+    staff_page = reverse("billing_staff_invoices", args=[books.network.slug])
+    client.force_login(books.coordinator.user)
+    assert url(books.network) in client.get(staff_page).content.decode()
+    client.force_login(books.concierge.user)
+    assert url(books.network) not in client.get(staff_page).content.decode()
