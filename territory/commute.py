@@ -24,6 +24,9 @@ from territory.travel import TravelModel, haversine_km
 
 COST_PER_KM = Decimal("0.50")
 CO2_PER_KM = Decimal("0.218")
+# Parameters of the estimate shown on a run's summary (the commute page lets users change them).
+DEFAULTS = {"share": Decimal("0.2"), "days_per_week": Decimal(1), "weeks": Decimal(45),
+            "max_minutes": 20.0}
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 HOME_COLUMNS = ("commune", "codgeo", "home", "commune_residence", "com_residence")

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from territory.mapsvg import render_map
 from territory.planner import pct
+from territory.selectors import commute_for_run
 
 
 def summary_context(run) -> dict:
@@ -17,7 +18,8 @@ def summary_context(run) -> dict:
             "zones": scope["white_zones"][:8], "zones_count": scope["white_zones_count"],
             "today_percent": pct(result["today"]["share"]),
             "plan_percent": pct(result["plan"]["share"]) if "plan" in result else "",
-            "map_svg": render_map(result.get("map", {}), result.get("minutes", 10))}
+            "map_svg": render_map(result.get("map", {}), result.get("minutes", 10)),
+            "commute": commute_for_run(run)}
 
 
 def summary_document(run, language: str | None = None):

@@ -135,18 +135,44 @@ def stored_flows(network) -> dict[tuple[str, str], float]:
             .values_list("home_code", "work_code", "commuters")}
 
 
+def _flow_coordinates(flows) -> dict[str, tuple]:
+    codes = {c for pair in flows for c in pair}
+    return {c.insee_code: (c.latitude, c.longitude, bool(c.mountain))
+            for c in Commune.objects.filter(insee_code__in=codes, latitude__isnull=False,
+                                            longitude__isnull=False)}
+
+
 def estimate_commute(network, flows, **parameters):
     """territory.commute.commute_avoided for the network's active sites (None without any
     located site), with the communes' coordinates and the configured travel model."""
     from territory.commute import commute_avoided
     from territory.travel import TravelModel
 
-    codes = {c for pair in flows for c in pair}
-    coords = {c.insee_code: (c.latitude, c.longitude, bool(c.mountain))
-              for c in Commune.objects.filter(insee_code__in=codes, latitude__isnull=False,
-                                              longitude__isnull=False)}
+    coords = _flow_coordinates(flows)
     names, lat, lon, _mountain, _missing = network_sites(network)
     if not names:
         return None
     return commute_avoided(flows, coords, list(zip(lat, lon)), model=TravelModel.from_settings(),
                            **parameters)
+
+
+def commute_for_run(run) -> dict | None:
+    """The commute-avoided estimate of a planning run from the network's stored flows, with
+    the default parameters (territory.commute.DEFAULTS): with the places the run counted
+    (`today`) and, when the run proposes new places, with them added (`plan`). None when the
+    network has no flows."""
+    from territory.commute import DEFAULTS, commute_avoided
+    from territory.travel import TravelModel
+
+    flows = stored_flows(run.network)
+    if not flows:
+        return None
+    points = (run.result or {}).get("map", {})
+    places = [(p["lat"], p["lon"]) for p in points.get("places", [])]
+    new = [(p["lat"], p["lon"]) for p in points.get("new_places", [])]
+    coords, model = _flow_coordinates(flows), TravelModel.from_settings()
+    today = commute_avoided(flows, coords, places, model=model, **DEFAULTS) if places else None
+    plan = (commute_avoided(flows, coords, places + new, model=model, **DEFAULTS)
+            if new else None)
+    return {"today": today, "plan": plan, "flows": len(flows),
+            "share_percent": DEFAULTS["share"] * 100, **DEFAULTS}
