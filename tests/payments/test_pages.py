@@ -151,3 +151,24 @@ def test_member_sees_the_mandate_masked(client, batch):
     assert "FR76 **** **** 0189" in page and "RUM-1" in page and IBAN_A not in page
     client.force_login(w.outsider)
     assert client.get(f"/r/{w.network.slug}/paiements/mon-mandat/").status_code == 404
+
+
+def test_invoices_page_offers_online_payment_for_unpaid_invoices_and_shows_the_mandate(
+        client, batch, stripe, settings):
+    from billing.models import PaymentMethod
+    from billing.services.payments import record_payment
+
+    w = batch._world
+    [unpaid] = [i.invoice for i in batch.items.all()]
+    paid = due_invoice(w, member=w.member, amount="10.00")
+    record_payment(paid, amount="10.00", method=PaymentMethod.CASH, received_on=NOW.date(),
+                   actor=w.concierge.user, now=NOW)
+    client.force_login(w.member.user)
+    page = client.get(f"/r/{w.network.slug}/factures/").content.decode()
+    assert f'action="/r/{w.network.slug}/factures/{unpaid.pk}/payer-en-ligne/"' in page
+    assert f"/factures/{paid.pk}/payer-en-ligne/" not in page
+    assert "Payer en ligne" in page
+    assert "FR76 **** **** 0189" in page and IBAN_A not in page
+    settings.STRIPE_SECRET_KEY = ""  # no provider configured: no button
+    page = client.get(f"/r/{w.network.slug}/factures/").content.decode()
+    assert "Payer en ligne" not in page and "FR76 **** **** 0189" in page
