@@ -189,12 +189,12 @@ def _invoice_entry(invoice, number: int, settled) -> list[FecLine]:
         if net:
             revenue = line(REVENUE, net)
             revenue.debit, revenue.credit = revenue.credit, revenue.debit
-            revenue.label = f"{label} — HT {rate.normalize():f} %"
+            revenue.label = f"{label} - HT {rate.normalize():f} %"
             result.append(revenue)
         if vat:
             tax = line(VAT_COLLECTED, vat)
             tax.debit, tax.credit = tax.credit, tax.debit
-            tax.label = f"{label} — TVA {rate.normalize():f} %"
+            tax.label = f"{label} - TVA {rate.normalize():f} %"
             result.append(tax)
     return result
 

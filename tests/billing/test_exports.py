@@ -96,6 +96,9 @@ def test_invoice_entry_accounts(books):
     assert revenue == [Decimal("11.00"), Decimal("150.00")]
     assert vat == [Decimal("1.10"), Decimal("30.00")]
     assert sum(revenue) == books.first.total_net and sum(vat) == books.first.total_vat
+    assert not any("?" in r["EcritureLib"] for r in rows)  # all of it fits ISO 8859-15
+    assert "Facture " + books.first.number + " Camille Martin - TVA 20 %" in [
+        r["EcritureLib"] for r in rows]
 
 
 def test_credit_note_is_reversed(books):
