@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from access import crypto
+from access import crypto, hotcache
 from access.doors import (
     build_allow_list,
     decide_at_door,
@@ -75,9 +75,7 @@ def verify(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
     signature = request.headers.get("X-Maillage-Signature", "")
     if not (key_id and timestamp and nonce and signature):
         raise Refused(401, "unsigned", _("Requête non signée."))
-    # The network's access policy comes along (reverse one-to-one): one query fewer per door.
-    controller = (DoorController.objects.select_related("site__network__access_policy")
-                  .filter(key_id=key_id, is_active=True).first())
+    controller, secret = _controller(key_id)
     if controller is None:
         raise Refused(401, "unknown_controller", _("Contrôleur inconnu ou désactivé."))
     try:
@@ -90,12 +88,35 @@ def verify(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
             "s": max_skew()})
     if not NONCE_RE.match(nonce):
         raise Refused(401, "bad_nonce", _("Nonce invalide."))
-    secret = crypto.controller_secret(controller.key_id, controller.key_salt)
     message = crypto.canonical_request(request.method, request.get_full_path(), timestamp,
                                        nonce, request.body)
     if not crypto.signature_matches(secret, message, signature):
-        raise Refused(401, "bad_signature", _("Signature invalide."))
+        # The key may have been rotated by another server process: look again, once.
+        hotcache.forget(("controller", key_id))
+        controller, secret = _controller(key_id)
+        if controller is None or not crypto.signature_matches(secret, message, signature):
+            raise Refused(401, "bad_signature", _("Signature invalide."))
     return controller, secret, nonce
+
+
+def _load_controller(key_id: str):
+    # The network's access policy comes along (reverse one-to-one): one query fewer per door.
+    controller = (DoorController.objects.select_related("site__network__access_policy")
+                  .filter(key_id=key_id, is_active=True).first())
+    if controller is None:
+        return None, ""
+    return controller, crypto.controller_secret(controller.key_id, controller.key_salt)
+
+
+def _controller(key_id: str):
+    """The active controller of this key id (with site, network and policy) and its key,
+    remembered a few seconds by this process (access.hotcache): spend_nonce re-checks the
+    row in the same statement as the nonce insert, so a disabled or re-keyed controller is
+    refused at once all the same."""
+    found = hotcache.get(("controller", key_id), lambda: _load_controller(key_id))
+    if found[0] is None:
+        hotcache.forget(("controller", key_id))  # unknown ids are not remembered
+    return found
 
 
 def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> None:
@@ -104,17 +125,28 @@ def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> 
     # (purged by access.tasks.purge_nonces after 2 × skew).
     # ON CONFLICT rather than catching IntegrityError inside a savepoint: two round trips
     # fewer on the door's path (PostgreSQL and SQLite ≥ 3.35 both accept it).
+    # The same statement checks that the controller is still active with the same key: the
+    # controller itself may come from the per-process cache (see _controller).
     table = ControllerNonce._meta.db_table
+    controllers = DoorController._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (controller_id, nonce, seen_at) VALUES (%s, %s, %s) "  # noqa: S608 - table name from the model
+            f"INSERT INTO {table} (controller_id, nonce, seen_at) SELECT %s, %s, %s "  # noqa: S608 - table names from the models
+            f"WHERE EXISTS (SELECT 1 FROM {controllers} WHERE id = %s AND is_active = %s "
+            "AND key_salt = %s) "
             "ON CONFLICT (controller_id, nonce) DO NOTHING RETURNING id",
-            [controller.pk, nonce, connection.ops.adapt_datetimefield_value(now)])
+            [controller.pk, nonce, connection.ops.adapt_datetimefield_value(now),
+             controller.pk, True, controller.key_salt])
         inserted = cursor.fetchone()
     if inserted is None:
+        hotcache.forget(("controller", controller.key_id))
+        if not DoorController.objects.filter(pk=controller.pk, is_active=True,
+                                             key_salt=controller.key_salt).exists():
+            raise Refused(401, "unknown_controller", _("Contrôleur inconnu ou désactivé."))
         raise Refused(401, "replay", _("Requête rejouée (nonce déjà utilisé)."))
     if controller.last_seen_at is None or now - controller.last_seen_at >= LAST_SEEN_PRECISION:
         DoorController.objects.filter(pk=controller.pk).update(last_seen_at=now)
+        controller.last_seen_at = now
 
 
 def authenticate(request, *, now: dt.datetime) -> tuple[DoorController, str, str]:
@@ -133,6 +165,19 @@ def _body(request) -> dict:
     if not isinstance(data, dict):
         raise Refused(400, "bad_json", _("Un objet JSON est attendu."))
     return data
+
+
+def _relaxed_commit() -> None:
+    """On PostgreSQL, do not wait for the write-ahead log to reach the disk before answering
+    the door (`synchronous_commit = off` for this transaction only). The database stays
+    consistent; a crash may lose the last fraction of a second of decisions and nonces (a
+    replay of those requests still needs to fall within the ±60 s window). Under I/O load
+    the flush was the slowest step of a door request. ACCESS_DOOR_SYNCHRONOUS_COMMIT = True
+    keeps the default behaviour."""
+    if connection.vendor == "postgresql" and not getattr(
+            settings, "ACCESS_DOOR_SYNCHRONOUS_COMMIT", False):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _preloaded_policy(controller) -> AccessPolicy:
@@ -168,6 +213,7 @@ def decisions(request):
         decision = decide_at_door(controller, kind=kind, value=value[:64], now=now,
                                   policy=policy)
         with transaction.atomic():
+            _relaxed_commit()
             spend_nonce(controller, nonce, now=now)
             record_door_decision(controller, decision, now=now, event_id=event_id,
                                  policy=policy)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = _("Accès et présence")
+
+    def ready(self):
+        from access import hotcache
+
+        hotcache.connect_signals()

@@ -3,6 +3,8 @@ what funders ask for.
 
 Definitions (a "person" is a member, or a walk-in visitor identified by e-mail; days are local):
 - visits: distinct (person, site, day) — one person at two sites the same day is two visits;
+- guest visits: the visits of guests — people a member invited (kiosk "invited by", or an
+  invitation code) and guest bookings without a member account;
 - person-days: distinct (person, day);
 - unique people: distinct persons in the period;
 - new people: present in the period and never before it (at the sites considered);
@@ -35,6 +37,7 @@ class Attendance:
     first: dt.date
     last: dt.date
     visits: int = 0
+    guest_visits: int = 0
     person_days: int = 0
     unique: int = 0
     new: int = 0
@@ -61,9 +64,10 @@ def attendance(network, *, sites, first: dt.date, last: dt.date,
                                          direction=PresenceDirection.ARRIVAL,
                                          at__gte=start, at__lt=end)
             .values("member_id", "visit__email", "site_id", "at", "member__status",
-                    "member__home_commune", "visit__status", "visit__home_commune"))
+                    "member__home_commune", "visit__status", "visit__home_commune",
+                    "visit__invited_by_id", "visit__booking_id", "booking_id"))
     report = Attendance(first, last, regular_days=regular_days)
-    visits, person_days, days_of = set(), set(), defaultdict(set)
+    visits, guest_visits, person_days, days_of = set(), set(), set(), defaultdict(set)
     profile = {}
     for row in rows:
         person = _person(row)
@@ -71,12 +75,16 @@ def attendance(network, *, sites, first: dt.date, last: dt.date,
         days_of[person].add(day)
         if first <= day <= last:
             visits.add((person, row["site_id"], day))
+            if not row["member_id"] and (row["visit__invited_by_id"] or row["visit__booking_id"]
+                                         or row["booking_id"]):
+                guest_visits.add((person, row["site_id"], day))
             person_days.add((person, day))
             profile[person] = (
                 row["member__status"] or row["visit__status"] or MemberStatus.OTHER,
                 (row["member__home_commune"] or row["visit__home_commune"] or "").strip())
     report.visits, report.person_days, report.unique = len(visits), len(person_days),\
         len(profile)
+    report.guest_visits = len(guest_visits)
     seen_before = set()
     for row in (PresenceEvent.objects.filter(network=network, site_id__in=site_ids,
                                              at__lt=period_start)

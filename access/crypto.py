@@ -34,7 +34,8 @@ def network_credential_key(network_id: int) -> str:
     return hmac.new(master, f"network:{network_id}".encode(), hashlib.sha256).hexdigest()
 
 
-FAMILY = {"badge": "badge", "pin": "code", "booking_code": "code", "code": "code"}
+FAMILY = {"badge": "badge", "pin": "code", "booking_code": "code", "invitation": "code",
+          "code": "code"}
 
 
 def normalise(kind: str, value: str) -> str:

@@ -23,13 +23,18 @@ from access.models import (
     DoorController,
     PresenceSource,
 )
-from access.presence import check_in_current_bookings, record_presence
+from access.presence import (
+    check_in_current_bookings,
+    guest_arrival_by_booking,
+    guest_arrival_by_invitation,
+    record_presence,
+)
 from access.rules import ENTRY_STATUSES, Decision, decide, is_site_staff, policy_for
 from bookings.models import Booking
 from members.models import Member, Role
 from places.schedule import SiteSchedule
 
-TYPED = (CredentialKind.PIN, CredentialKind.BOOKING_CODE)
+TYPED = (CredentialKind.PIN, CredentialKind.BOOKING_CODE, CredentialKind.INVITATION)
 
 
 def find_credential(network, kind: str, value: str) -> Credential | None:
@@ -63,10 +68,25 @@ def _record(controller, decision: Decision, *, at, origin, event_id="", site=Non
 
 
 def _arrival(controller, decision: Decision, *, at, event_id, actor=None, policy=None):
-    """An allowed door entry is a presence, and checks in the booking it covers."""
-    if not decision.allowed or decision.member_id is None:
+    """An allowed door entry is a presence, and checks in the booking it covers. A guest's
+    code (an invitation, or a booking without a member account) records the guest's visit:
+    under the member who invited them, or linked to the booking."""
+    if not decision.allowed:
         return
     credential = decision.credential
+    if credential is not None and credential.kind == CredentialKind.INVITATION:
+        guest_arrival_by_invitation(credential.invitation, controller.site, at=at,
+                                    controller=controller, event_id=event_id)
+        return
+    if decision.member_id is None:
+        booking_id = decision.booking_id or (credential.booking_id if credential else None)
+        if booking_id is not None:
+            booking = (credential.booking if credential is not None
+                       and credential.booking_id == booking_id
+                       else Booking.objects.get(pk=booking_id))
+            guest_arrival_by_booking(booking, controller.site, at=at, controller=controller,
+                                     event_id=event_id, actor=actor)
+        return
     if credential is not None and credential.member_id == decision.member_id:
         member = credential.member  # loaded with the credential
     else:
@@ -179,7 +199,8 @@ def build_allow_list(controller: DoorController, *, now: dt.datetime) -> dict:
 
     credentials = list(Credential.objects.filter(network=network, is_active=True).filter(
         Q(valid_until__isnull=True) | Q(valid_until__gt=now)).filter(
-        Q(member__isnull=True) | Q(member__is_active=True)).select_related("booking"))
+        Q(member__isnull=True) | Q(member__is_active=True)).select_related("booking",
+                                                                           "invitation"))
     member_ids = {c.member_id for c in credentials if c.member_id}
     roles = {}
     for role in Role.objects.filter(network=network, member_id__in=member_ids):
@@ -195,7 +216,20 @@ def build_allow_list(controller: DoorController, *, now: dt.datetime) -> dict:
     entries = []
     for c in credentials:
         entry = {"h": c.secret_hash, "k": c.kind, "m": c.member_id}
-        if c.kind == CredentialKind.BOOKING_CODE:
+        if c.kind == CredentialKind.INVITATION:
+            inv = c.invitation
+            if inv.cancelled_at is not None or inv.site_id != site.pk or inv.day < local_today:
+                continue
+            ent = ents.get(c.member_id)
+            if ent and (ent.unpaid_overdue or (ent.access_until and
+                                               ent.access_until < local_today)):
+                continue
+            # The guest enters during that day's opening hours only.
+            windows = _open_windows(schedule, inv.day, inv.day)
+            if not windows:
+                continue
+            entry.update(rule="invitation", windows=windows)
+        elif c.kind == CredentialKind.BOOKING_CODE:
             b = c.booking
             if b.site_id != site.pk or b.status not in ENTRY_STATUSES or b.end + margin <= now:
                 continue

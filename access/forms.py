@@ -76,3 +76,18 @@ class ControllerForm(forms.Form):
     def __init__(self, *args, sites, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+
+
+class InvitationForm(forms.Form):
+    """A member invites a guest to one of the network's sites for a day."""
+
+    guest_name = forms.CharField(label=_("Prénom et nom de la personne invitée"),
+                                 max_length=200)
+    guest_email = forms.EmailField(label=_("Son e-mail"),
+                                   help_text=_("Elle y reçoit son code d'accès du jour."))
+    day = forms.DateField(label=_("Jour"), widget=forms.DateInput(attrs={"type": "date"}))
+    site = forms.ModelChoiceField(label=_("Lieu"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites

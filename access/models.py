@@ -66,10 +66,40 @@ class MemberAccess(models.Model):
         return str(self.member)
 
 
+class Invitation(models.Model):
+    """A member invites a guest to a site for one (local) day: the guest receives a one-off
+    door code for that day, and their presence is recorded under the member."""
+
+    network = models.ForeignKey("places.Network", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("places.Site", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("lieu"))
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE,
+                               related_name="invitations", verbose_name=_("invité·e par"))
+    guest_name = models.CharField(_("nom de la personne invitée"), max_length=200)
+    guest_email = models.EmailField(_("e-mail de la personne invitée"))
+    day = models.DateField(_("jour"))
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-day", "-created_at"]
+        indexes = [models.Index(fields=["member", "day"], name="invitation_member_day")]
+
+    def __str__(self):
+        return f"{self.guest_name} {self.day}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
 class CredentialKind(models.TextChoices):
     BADGE = "badge", _("badge")
     PIN = "pin", _("code personnel")
     BOOKING_CODE = "booking_code", _("code de réservation")
+    INVITATION = "invitation", _("code d'invité·e")
 
 
 class Credential(models.Model):
@@ -81,6 +111,8 @@ class Credential(models.Model):
                                on_delete=models.CASCADE, related_name="credentials")
     booking = models.ForeignKey("bookings.Booking", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="access_codes")
+    invitation = models.ForeignKey("access.Invitation", null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="codes")
     kind = models.CharField(_("type"), max_length=12, choices=CredentialKind.choices)
     secret_hash = models.CharField(max_length=64)
     hint = models.CharField(_("indice"), max_length=8, blank=True)
@@ -236,6 +268,18 @@ class Visit(models.Model):
     invited_by = models.ForeignKey("members.Member", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="guests",
                                    verbose_name=_("invité·e par"))
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="visits")
+    booking = models.ForeignKey("bookings.Booking", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="guest_visits",
+                                help_text=_("La réservation sans compte de cette personne."))
+    member = models.ForeignKey("members.Member", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="walk_in_visits",
+                               help_text=_("Le membre que cette personne est devenue (pass "
+                                           "journée vendu à la borne)."))
+    day_pass = models.ForeignKey("billing.PassPurchase", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("pass journée"))
     created_at = models.DateTimeField()
 
     class Meta:

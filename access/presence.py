@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from access.models import (
+    Invitation,
     NoShowWarning,
     PresenceDirection,
     PresenceEvent,
@@ -87,13 +88,68 @@ def check_in_booking(booking: Booking, *, source: str, actor, now: dt.datetime) 
         else:
             # A guest booking (no member account): the guest is counted as a visit, so
             # attendance covers everybody who came.
-            visit = Visit.objects.create(
-                network_id=booking.network_id, site=booking.site,
-                name=booking.guest_name or booking.guest_email, email=booking.guest_email,
-                status=MemberStatus.OTHER, purpose=booking.resource.name[:200], created_at=now)
+            visit = _guest_visit(booking.site, at=now, name=booking.guest_name,
+                                 email=booking.guest_email, booking=booking,
+                                 purpose=booking.resource.name)
             record_presence(booking.site, at=now, source=source, visit=visit, booking=booking,
                             actor=actor)
     return booking
+
+
+def _guest_visit(site, *, at, name, email, purpose, invitation=None, booking=None,
+                 invited_by=None) -> Visit:
+    """The guest's visit of that local day: a second entry the same day reuses it."""
+    from access.selectors import local_day_bounds
+
+    start, end = local_day_bounds(site.network, at.astimezone(site.network.tz).date())
+    found = Visit.objects.filter(site=site, created_at__gte=start, created_at__lt=end)
+    found = (found.filter(invitation=invitation) if invitation is not None
+             else found.filter(booking=booking)).first()
+    if found is not None:
+        return found
+    return Visit.objects.create(
+        network_id=site.network_id, site=site, name=(name or email)[:200], email=email,
+        status=MemberStatus.OTHER, purpose=purpose[:200], invited_by=invited_by,
+        invitation=invitation, booking=booking, created_at=at)
+
+
+def guest_arrival_by_invitation(invitation: Invitation, site, *, at: dt.datetime,
+                                controller=None, event_id: str = "",
+                                source: str = PresenceSource.DOOR) -> PresenceEvent | None:
+    """A guest's code opened the door: their visit is recorded under the member who invited
+    them (Visit.invited_by), once per day, with this entry."""
+    with transaction.atomic():
+        visit = _guest_visit(site, at=at, name=invitation.guest_name,
+                             email=invitation.guest_email, invitation=invitation,
+                             invited_by=invitation.member,
+                             purpose=_("Invité·e de %(name)s") % {
+                                 "name": invitation.member.display_name})
+        return record_presence(site, at=at, source=source, visit=visit, controller=controller,
+                               event_id=event_id)
+
+
+def guest_arrival_by_booking(booking: Booking, site, *, at: dt.datetime, controller=None,
+                             event_id: str = "", source: str = PresenceSource.DOOR,
+                             actor=None) -> PresenceEvent | None:
+    """A guest booking's code (booking without a member account, e.g. from the public
+    directory) opened the door: a visit linked to the booking, its entry, and the booking
+    checked in if it is under way."""
+    with transaction.atomic():
+        visit = _guest_visit(site, at=at, name=booking.guest_name, email=booking.guest_email,
+                             booking=booking, purpose=booking.resource.name)
+        event = record_presence(site, at=at, source=source, visit=visit, booking=booking,
+                                controller=controller, event_id=event_id, actor=actor)
+        if booking.status == BookingStatus.CONFIRMED and booking.start - dt.timedelta(
+                minutes=policy_for(booking.network).code_margin_minutes) <= at < booking.end:
+            set_booking_status(booking, BookingStatus.CHECKED_IN, actor=actor, now=at)
+    return event
+
+
+def invitation_for_walk_in(site, email: str, *, day: dt.date) -> Invitation | None:
+    """Today's invitation of this e-mail at this site, if a member declared one."""
+    return (Invitation.objects.select_related("member__user")
+            .filter(site=site, day=day, guest_email__iexact=email.strip(),
+                    cancelled_at__isnull=True).first())
 
 
 def check_in_token(booking: Booking) -> str:
@@ -117,12 +173,19 @@ def register_walk_in(site, *, name: str, email: str, status: str, purpose: str =
                      home_commune: str = "", invited_by=None, now: dt.datetime,
                      actor=None, source: str = PresenceSource.KIOSK) -> Visit:
     """A visitor registers at the kiosk (or a member declares a guest): recorded as a visit
-    with its arrival. The day pass will be billed through plans (issue 3)."""
+    with its arrival. A guest a member invited for today (Invitation, same e-mail) is
+    recorded under that member even without naming them. The day pass, when the network
+    sells one, is billed by billing.services.walkin (called by the kiosk view)."""
+    invitation = None
+    if invited_by is None:
+        invitation = invitation_for_walk_in(site, email, day=now.astimezone(
+            site.network.tz).date())
+        invited_by = invitation.member if invitation else None
     with transaction.atomic():
         visit = Visit.objects.create(
             network_id=site.network_id, site=site, name=name.strip(), email=email.strip().lower(),
             status=status, purpose=purpose.strip(), home_commune=home_commune.strip(),
-            invited_by=invited_by, created_at=now)
+            invited_by=invited_by, invitation=invitation, created_at=now)
         record_presence(site, at=now, source=source, visit=visit, actor=actor)
         audit.record(network=site.network, actor=actor, action="access.walk_in", target=visit,
                      data={"site": site.pk, "invited_by": invited_by.pk if invited_by else None})

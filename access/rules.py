@@ -35,6 +35,13 @@ DEFAULT_NO_SHOW_MINUTES = {
 }
 
 
+def day_schedule(site, date: dt.date) -> SiteSchedule:
+    """The site's hours on one local date, from the per-process cache (see access.hotcache)."""
+    from access import hotcache
+
+    return hotcache.get(("day", site.pk, date), lambda: SiteSchedule.for_day(site, date))
+
+
 def policy_for(network) -> AccessPolicy:
     """The network's access policy, or the defaults (unsaved) when it has none."""
     return AccessPolicy.objects.filter(network=network).first() or AccessPolicy(network=network)
@@ -49,6 +56,7 @@ class Decision:
     credential: Credential | None = None
     member_id: int | None = None
     booking_id: int | None = None
+    invitation_id: int | None = None
 
 
 def _fmt(moment: dt.datetime, tz) -> str:
@@ -109,6 +117,9 @@ def decide(site, credential: Credential | None, *, now: dt.datetime,
     if credential.kind == CredentialKind.BOOKING_CODE:
         # Valid for the booking as it is now (moved or cancelled bookings are followed).
         return _decide_booking_code(site, credential, now=now, policy=policy, facts=facts, kw=kw)
+    if credential.kind == CredentialKind.INVITATION:
+        return _decide_invitation(site, credential, now=now, policy=policy, facts=facts, kw=kw,
+                                  schedule=schedule)
     if credential.valid_from and now < credential.valid_from:
         return _deny("not_yet_valid", _("Valable à partir du %(time)s.") % {
             "time": _fmt(credential.valid_from, tz)}, facts, **kw)
@@ -135,8 +146,9 @@ def decide(site, credential: Credential | None, *, now: dt.datetime,
     if ent.around_the_clock and site.members_24_7:
         return _allow("around_the_clock", _("Abonnement avec accès 24h/24."), facts, **kw)
 
-    # Only today's hours matter here: one query rather than the whole schedule's two.
-    schedule = schedule or SiteSchedule.for_day(site, local_now.date())
+    # Only today's hours matter here: one query rather than the whole schedule's two, and
+    # remembered a few seconds per process (access.hotcache).
+    schedule = schedule or day_schedule(site, local_now.date())
     is_open, hours = is_open_at(schedule, now)
     facts["open_now"], facts["hours_today"] = is_open, hours
     if is_open:
@@ -190,3 +202,45 @@ def _decide_booking_code(site, credential, *, now, policy, facts, kw) -> Decisio
             return refusal
     return _allow("booking_code", _("Code de réservation valable jusqu'au %(time)s.") % {
         "time": _fmt(closes, tz)}, facts, **kw)
+
+
+def _decide_invitation(site, credential, *, now, policy, facts, kw, schedule=None) -> Decision:
+    """A guest's code opens the invitation's site on its day, during opening hours, while the
+    member who invited may enter themselves (active, access not ended, nothing unpaid)."""
+    invitation = credential.invitation
+    tz = site.network.tz
+    local_now = now.astimezone(tz)
+    facts.update(invitation=invitation.pk, member=invitation.member_id,
+                 day=invitation.day.isoformat())
+    kw = {**kw, "member_id": invitation.member_id, "invitation_id": invitation.pk}
+    day = invitation.day.strftime("%d/%m/%Y")
+    if invitation.cancelled_at is not None:
+        return _deny("invitation_cancelled", _("Cette invitation a été annulée."), facts, **kw)
+    if invitation.site_id != site.pk:
+        return _deny("other_site", _("Ce code est valable pour un autre lieu (%(site)s).") % {
+            "site": invitation.site.name}, facts, **kw)
+    if local_now.date() < invitation.day:
+        return _deny("not_yet_valid", _("Invitation valable le %(day)s.") % {"day": day},
+                     facts, **kw)
+    if local_now.date() > invitation.day:
+        return _deny("expired", _("Invitation valable le %(day)s : expirée.") % {"day": day},
+                     facts, **kw)
+    host = invitation.member
+    if not host.is_active:
+        return _deny("member_inactive", _("La personne qui invite n'est plus membre active du "
+                                          "réseau."), facts, **kw)
+    ent = entitlements_for(site.network, [host.pk], now=now,
+                           grace_days=policy.unpaid_grace_days)[host.pk]
+    facts.update(ent.as_facts())
+    refusal = _entitlement_refusal(ent, local_now.date(), facts, **kw)
+    if refusal:
+        return refusal
+    schedule = schedule or day_schedule(site, local_now.date())
+    is_open, hours = is_open_at(schedule, now)
+    facts["open_now"], facts["hours_today"] = is_open, hours
+    if is_open:
+        return _allow("invitation", _("Invitation du jour, lieu ouvert (%(hours)s).") % {
+            "hours": hours}, facts, **kw)
+    when = (_("horaires du jour : %(hours)s") % {"hours": hours}) if hours else _("aujourd'hui")
+    return _deny("closed", _("Lieu fermé (%(when)s) : une invitation ouvre aux heures "
+                             "d'ouverture.") % {"when": when}, facts, **kw)

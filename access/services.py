@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from access import crypto
-from access.models import Credential, CredentialKind, DoorController, Kiosk, MemberAccess
+from access.models import (
+    Credential,
+    CredentialKind,
+    DoorController,
+    Invitation,
+    Kiosk,
+    MemberAccess,
+)
 from access.rules import policy_for
 from core import audit
 
@@ -92,6 +99,96 @@ def issue_booking_code(booking, *, actor) -> tuple[Credential, str]:
         except AccessError:
             continue  # collided with an existing code: draw another
     raise AccessError("duplicate", _("Impossible de générer un code unique."))
+
+
+INVITATION_DAYS_AHEAD = 90
+
+
+def _one_off_code(network, *, actor, **fields) -> tuple[Credential, str]:
+    for _attempt in range(5):
+        code = "".join(secrets.choice("0123456789") for _ in range(BOOKING_CODE_DIGITS))
+        try:
+            return _create_credential(network, value=code, actor=actor, hint=code[-2:],
+                                      **fields), code
+        except AccessError:
+            continue  # collided with an existing code: draw another
+    raise AccessError("duplicate", _("Impossible de générer un code unique."))
+
+
+def invite_guest(member, *, site, guest_name: str, guest_email: str, day: dt.date, actor,
+                 now: dt.datetime) -> tuple[Invitation, str]:
+    """A member invites a guest to a site for one local day. The guest receives by e-mail
+    (after the commit, through the task queue) a one-off door code valid that day during
+    opening hours (see rules._decide_invitation). Returns the invitation and the code."""
+    from django.core.mail import send_mail
+
+    from access.selectors import local_day_bounds
+    from places.schedule import SiteSchedule
+
+    network = member.network
+    guest_name, guest_email = guest_name.strip(), guest_email.strip().lower()
+    today = now.astimezone(network.tz).date()
+    if site.network_id != network.pk or not site.is_active:
+        raise AccessError("site", _("Ce lieu n'appartient pas à ce réseau."))
+    if not member.is_active:
+        raise AccessError("inactive", _("Votre adhésion n'est pas active."))
+    if not guest_name or not guest_email:
+        raise AccessError("guest", _("Indiquez le nom et l'e-mail de la personne invitée."))
+    if day < today:
+        raise AccessError("past", _("Ce jour est passé."))
+    if day > today + dt.timedelta(days=INVITATION_DAYS_AHEAD):
+        raise AccessError("too_far", _("Une invitation se fait au plus %(n)s jours à "
+                                       "l'avance.") % {"n": INVITATION_DAYS_AHEAD})
+    hours = SiteSchedule(site).day(day)
+    if not hours.is_open:
+        raise AccessError("closed", _("%(site)s est fermé le %(day)s : choisissez un autre "
+                                      "jour.") % {"site": site.name,
+                                                  "day": day.strftime("%d/%m/%Y")})
+    start, end = local_day_bounds(network, day)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            network=network, site=site, member=member, guest_name=guest_name[:200],
+            guest_email=guest_email, day=day, created_at=now)
+        credential, code = _one_off_code(
+            network, kind=CredentialKind.INVITATION, actor=actor, member=member,
+            invitation=invitation, valid_from=start, valid_until=end,
+            label=guest_name[:100])
+        audit.record(network=network, actor=actor, action="access.guest_invited",
+                     target=invitation, data={"site": site.pk, "day": day.isoformat(),
+                                              "credential": credential.pk})
+        body = _(
+            "Bonjour %(guest)s,\n\n%(host)s vous invite à %(site)s (%(address)s) le %(day)s.\n"
+            "Votre code d'accès, à taper sur le clavier de la porte : %(code)s\n"
+            "Il ouvre la porte ce jour-là, aux heures d'ouverture (%(hours)s).\n") % {
+            "guest": guest_name, "host": member.display_name, "site": site.name,
+            "address": " ".join(filter(None, [site.address, site.postcode, site.city])),
+            "day": day.strftime("%d/%m/%Y"), "code": code, "hours": hours.describe()}
+        # The task e-mail backend (core.mail) queues it once the transaction commits.
+        send_mail(_("Invitation à %(site)s le %(day)s") % {
+            "site": site.name, "day": day.strftime("%d/%m/%Y")}, body, None, [guest_email])
+    return invitation, code
+
+
+def cancel_invitation(invitation: Invitation, *, actor, now: dt.datetime) -> Invitation:
+    """Cancel an invitation: its code stops opening the door at once; the guest is told."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.cancelled_at is not None:
+            return locked
+        locked.cancelled_at = now
+        locked.save(update_fields=["cancelled_at"])
+        Credential.objects.filter(invitation=locked).update(is_active=False)
+        audit.record(network=locked.network, actor=actor, action="access.invitation_cancelled",
+                     target=locked)
+        send_mail(_("Invitation annulée – %(site)s") % {"site": locked.site.name},
+                  _("Bonjour %(guest)s,\n\nL'invitation de %(host)s à %(site)s le %(day)s est "
+                    "annulée : le code reçu n'ouvre plus la porte.\n") % {
+                      "guest": locked.guest_name, "host": locked.member.display_name,
+                      "site": locked.site.name, "day": locked.day.strftime("%d/%m/%Y")},
+                  None, [locked.guest_email])
+    return locked
 
 
 def revoke_credential(credential: Credential, *, actor) -> Credential:

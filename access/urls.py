@@ -6,6 +6,9 @@ from access import views, views_controllers, views_staff
 
 urlpatterns = [
     path("acces/", views.my_access, name="access_mine"),
+    path("acces/invitations/", views.my_invitations, name="access_invitations"),
+    path("acces/invitations/<int:invitation_id>/annuler/", views.cancel_invitation,
+         name="access_invitation_cancel"),
     path("acces/reservations/<int:booking_id>/", views.booking_pass,
          name="access_booking_pass"),
     path("acces/reservations/<int:booking_id>/code/", views.booking_code,

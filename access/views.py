@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access import services
-from access.models import Credential, CredentialKind, MemberAccess
+from access.forms import InvitationForm
+from access.models import Credential, CredentialKind, Invitation, MemberAccess
 from access.presence import check_in_token
 from access.rules import ENTRY_STATUSES
 from access.selectors import here_now
@@ -86,3 +87,52 @@ def booking_code(request, booking_id):
             _("Code d'accès – %(site)s") % {"site": booking.site.name}, body, None, [email]))
     request.session["access_new_code"] = code
     return redirect("access_booking_pass", request.ctx.network.slug, booking.pk)
+
+
+@network_view("member")
+def my_invitations(request):
+    """Invite a guest (name, e-mail, day, site) and see or cancel my invitations."""
+    ctx = request.ctx
+    now = timezone.now()
+    sites = Site.objects.filter(network=ctx.network, is_active=True).select_related("network")
+    today = now.astimezone(ctx.network.tz).date()
+    form = InvitationForm(request.POST or None, sites=sites, initial={"day": today})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation, _code = services.invite_guest(
+                ctx.member, site=data["site"], guest_name=data["guest_name"],
+                guest_email=data["guest_email"], day=data["day"], actor=request.user, now=now)
+        except services.AccessError as err:
+            form.add_error("day" if err.code in ("past", "too_far", "closed") else None,
+                           err.message)
+        else:
+            messages.success(request, _("%(guest)s est invité·e le %(day)s : son code d'accès "
+                                        "lui est envoyé par e-mail.") % {
+                "guest": invitation.guest_name, "day": invitation.day.strftime("%d/%m/%Y")})
+            return redirect("access_invitations", ctx.network.slug)
+    invitations = list(Invitation.objects.filter(member=ctx.member, network=ctx.network)
+                       .select_related("site").prefetch_related("visits")
+                       .order_by("-day", "-created_at")[:100])
+    return render(request, "access/invitations.html", {
+        "form": form, "today": today,
+        "upcoming": [i for i in invitations if i.day >= today],
+        "past": [i for i in invitations if i.day < today],
+    })
+
+
+@require_POST
+@network_view("member")
+def cancel_invitation(request, invitation_id):
+    """Cancel one of my invitations (another member's is a 404)."""
+    ctx = request.ctx
+    invitation = get_object_or_404(Invitation, pk=invitation_id, network=ctx.network,
+                                   member=ctx.member)
+    now = timezone.now()
+    if invitation.day < now.astimezone(ctx.network.tz).date():
+        messages.error(request, _("Cette invitation est passée."))
+    else:
+        services.cancel_invitation(invitation, actor=request.user, now=now)
+        messages.success(request, _("Invitation de %(guest)s annulée.") % {
+            "guest": invitation.guest_name})
+    return redirect("access_invitations", ctx.network.slug)

@@ -186,7 +186,9 @@ def test_upload_of_an_event_already_decided_online_is_a_duplicate(world, signed,
 def _statements(queries):
     """SQL statements sent, leaving out the savepoints the test's own transaction adds."""
     return [q["sql"] for q in queries
-            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT",
+                                        # PostgreSQL only, no round trip to the disk
+                                        "SET LOCAL synchronous_commit"))]
 
 
 def test_decision_query_count(world, signed, door, settings):
@@ -201,16 +203,59 @@ def test_decision_query_count(world, signed, door, settings):
     controller, _secret = door
     controller.last_seen_at = signed.clock()  # seen a moment ago: no last_seen update
     controller.save()
-    with CaptureQueriesContext(connection) as refused:
+    with CaptureQueriesContext(connection) as cold:
         response = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"})
     assert response.json()["rule"] == "closed"  # Monday 08:00: refused, hence every check
-    # controller (with site, network, policy), nonce, credential (with member), roles,
-    # entitlements, today's hours, booking, decision.
-    assert len(_statements(refused.captured_queries)) == 8
+    # controller (with site, network, policy), nonce (checking the controller row),
+    # credential (with member), roles, entitlements, today's hours, booking, decision.
+    assert len(_statements(cold.captured_queries)) == 8
+    # The controller and today's hours are then remembered by the process (access.hotcache).
+    with CaptureQueriesContext(connection) as refused:
+        response = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"})
+    assert response.json()["rule"] == "closed"
+    assert len(_statements(refused.captured_queries)) == 6
     with CaptureQueriesContext(connection) as unknown:
         response = signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"})
     assert response.json()["rule"] == "unknown_credential"
-    assert len(_statements(unknown.captured_queries)) == 4
+    assert len(_statements(unknown.captured_queries)) == 3  # nonce, credential, decision
+
+
+def test_cached_controller_disabled_or_rekeyed_is_refused_at_once(world, signed, door):
+    """The per-process cache never lets a disabled controller or an old key through: the
+    nonce insert checks the row, even when the change bypassed the model's signals."""
+    from access.models import DoorController
+    from access.services import rotate_controller_key
+
+    controller, _secret = door
+    assert signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"}).status_code == 200
+    DoorController.objects.filter(pk=controller.pk).update(is_active=False)  # no signal
+    _refused(signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"}),
+             "unknown_controller")
+    DoorController.objects.filter(pk=controller.pk).update(is_active=True)
+    assert signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"}).status_code == 200
+    new_secret = rotate_controller_key(DoorController.objects.get(pk=controller.pk),
+                                       actor=None)
+    _refused(signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"}), "bad_signature")
+    assert signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"},
+                       secret=new_secret).status_code == 200
+    assert AccessDecision.objects.count() == 3
+
+
+def test_opening_hours_change_reaches_the_door_at_once(world, signed, frozen, monkeypatch):
+    """Today's hours are remembered per process; changing them empties that memory."""
+    from django.utils import timezone
+
+    from places.models import OpeningException
+
+    issue_badge(world.member, "04A23B1C", actor=None)
+    later = frozen + dt.timedelta(hours=2)  # Monday 10:00, open
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"}).json()["allowed"]
+    today = later.astimezone(world.network.tz).date()
+    OpeningException.objects.create(network=world.network, site=world.site, start_date=today,
+                                    end_date=today, closed=True, reason="Travaux")
+    answer = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"}).json()
+    assert (answer["allowed"], answer["rule"]) == (False, "closed")
 
 
 def test_invalid_payload_keeps_the_nonce(world, signed):

@@ -118,9 +118,18 @@ def fillers(world):
         "credential_id": credential.pk,
         "invoice_id": invoice.pk,
         "controller_id": controller.pk,
+        "invitation_id": _invitation(world, day).pk,
         "mandate_id": mandate.pk,
         "batch_id": batch.pk,
     }
+
+
+def _invitation(world, day):
+    from access.models import Invitation
+
+    return Invitation.objects.create(network=world.network, site=world.site,
+                                     member=world.member, guest_name="Invitée",
+                                     guest_email="invitee@example.org", day=day, created_at=NOW)
 
 
 def _build(route: str, fillers) -> str:
