@@ -221,3 +221,20 @@ def test_not_yet_rendered_says_so(client, billed, settings):
     client.force_login(billed.concierge.user)
     response = client.get(staff_url(invoice), follow=True)
     assert "en cours de préparation" in response.content.decode()
+
+
+def test_a_rendering_failure_leaves_the_issued_invoice_alone(
+        billed, django_capture_on_commit_callbacks, monkeypatch):
+    import billing.pdf
+
+    def broken(invoice):
+        raise RuntimeError("Pango is missing")
+
+    monkeypatch.setattr(billing.pdf, "render_invoice_files", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = issue(billed.network, member=billed.member)  # does not raise
+    invoice.refresh_from_db()
+    assert invoice.is_issued
+    assert not InvoiceDocument.objects.filter(invoice=invoice).exists()
+    monkeypatch.undo()
+    assert render_missing_documents() == 1
