@@ -78,6 +78,7 @@ def fillers(world):
 
     run = PlanningRun.objects.create(network=world.network, created_at=NOW, kind="coverage",
                                      parameters={})
+    from billing.models import Plan
     from billing.services import LineInput, draft_invoice, issue_invoice
 
     world.network.legal_name, world.network.siren = "Réseau Vercors", "123456789"
@@ -121,6 +122,9 @@ def fillers(world):
         "invitation_id": _invitation(world, day).pk,
         "mandate_id": mandate.pk,
         "batch_id": batch.pk,
+        "family": "abonnements",  # a catalogue family (billing/urls_catalogue.py)
+        "item_id": Plan.objects.create(network=world.network, name="x", price=1,
+                                       allowance="unlimited").pk,
     }
 
 
