@@ -214,3 +214,14 @@ def test_open_data_of_a_place_without_prices(client, world, communes):
     rows = list(csv.DictReader(io.StringIO(
         client.get(reverse("directory_places_csv")).content.decode())))
     assert {(r["price_from"], r["price_basis"], r["prices"]) for r in rows} == {("", "", "")}
+
+
+def test_widget_shows_the_desk_price_from_but_does_not_filter(client, catalogue, communes,
+                                                              frozen):
+    # The widget has no filters (directory/README.md): it lists every place, with its price.
+    response = client.get("/lieux/widget/", {"commune": "38205", "minutes": 30})
+    assert [(i.place.site.name, i.place.price_from) for i in response.context["items"]] == [
+        ("Autrans", Decimal("8.00")), ("Villard-de-Lans", Decimal("8.00"))]
+    assert "poste dès 8,00 €" in response.content.decode()
+    auch = client.get("/lieux/widget/", {"network": "gers"}).content.decode()
+    assert "poste dès 12,00 € TTC" in auch
