@@ -84,9 +84,11 @@ def format_number(series: str, year: int, number: int) -> str:
 
 
 def _next_number(network, series: str, year: int) -> str:
-    InvoiceCounter.objects.get_or_create(network=network, series=series, year=year)
-    counter = InvoiceCounter.objects.select_for_update().get(network=network, series=series,
-                                                             year=year)
+    counters = InvoiceCounter.objects.select_for_update()
+    counter = counters.filter(network=network, series=series, year=year).first()
+    if counter is None:  # the series' first number of the year
+        InvoiceCounter.objects.get_or_create(network=network, series=series, year=year)
+        counter = counters.get(network=network, series=series, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     number = format_number(series, year, counter.last_number)

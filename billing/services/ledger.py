@@ -81,8 +81,9 @@ def _describe(record) -> tuple[str, int, str, dict]:
 
 def append_entry(network, record, *, now) -> LedgerEntry:
     """Append a record to the network's chain; call inside the transaction that creates it."""
-    BillingProfile.of(network)
-    BillingProfile.objects.select_for_update().get(network=network)
+    if BillingProfile.objects.select_for_update().filter(network=network).first() is None:
+        BillingProfile.of(network)
+        BillingProfile.objects.select_for_update().get(network=network)
     last = LedgerEntry.objects.filter(network=network).order_by("-sequence").first()
     kind, object_id, reference, data = _describe(record)
     payload = canonical(data)
