@@ -53,9 +53,22 @@ def here_now(site, *, now: dt.datetime, visible_only: bool = False) -> list[Pres
 
 
 def walk_ins_on(site, day: dt.date) -> list[Visit]:
+    """The day's visits at a site; a visit with a day pass carries `pass_balance` (what
+    remains to pay on its invoice; 0 when paid), in one more query."""
+    from billing.models import Invoice
+    from billing.selectors import with_balances
+
     start, end = local_day_bounds(site.network, day)
-    return list(Visit.objects.filter(site=site, created_at__gte=start, created_at__lt=end)
-                .select_related("invited_by__user").order_by("created_at"))
+    visits = list(Visit.objects.filter(site=site, created_at__gte=start, created_at__lt=end)
+                  .select_related("invited_by__user", "day_pass__invoice",
+                                  "day_pass__pass_product").order_by("created_at"))
+    invoice_ids = [v.day_pass.invoice_id for v in visits if v.day_pass_id
+                   and v.day_pass.invoice_id]
+    balances = dict(with_balances(Invoice.objects.filter(pk__in=invoice_ids))
+                    .values_list("pk", "balance")) if invoice_ids else {}
+    for v in visits:
+        v.pass_balance = balances.get(v.day_pass.invoice_id) if v.day_pass_id else None
+    return visits
 
 
 def recent_decisions(member, limit: int = 20) -> list[AccessDecision]:
