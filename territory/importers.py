@@ -226,14 +226,88 @@ ANCT_COLUMNS = ("id", "nom_tl", "adresse", "cp", "inseecom", "nomcom", "web", "t
                 "long")
 
 
-def import_anct_places(path, *, source="anct-2019", credit=ANCT_2019_CREDIT) -> ImportReport:
-    """Insert or update third places of the ANCT 2019 census (or a file with its columns)."""
+class CommuneResolver:
+    """Finds the INSEE code of a commune from its name and postcode (or department) in the
+    communes table, only when the answer is unambiguous."""
+
+    def __init__(self):
+        self.by_name: dict[str, list[tuple]] = {}
+        self.without_article: dict[str, list[tuple]] = {}
+        for code, name, kind, postcodes, department in Commune.objects.values_list(
+                "insee_code", "name", "kind", "postcodes", "department"):
+            entry = (code, name, kind, set(postcodes.split()), department)
+            self.by_name.setdefault(search_key(name), []).append(entry)
+            self.without_article.setdefault(_bare(search_key(name)), []).append(entry)
+
+    def resolve(self, names, postcode: str, department: str) -> tuple[str | None, str]:
+        """(code, "") when one commune matches, else (None, the reason in French).
+
+        For each name in turn (the file's commune name, the name first typed, then the
+        commune of the geocoded point given by the file), written as in the communes table or
+        without its leading article ("Puy-en-Velay" for "Le Puy-en-Velay"): the
+        communes of that name whose postcodes hold the postcode; when the postcode is missing
+        or matches none (CEDEX codes), those of the department (the file's department, or the
+        postcode's first two digits). A current commune wins over a delegated or associated one
+        of the same name."""
+        departments = {d for d in (department, _department_of(postcode)) if d}
+        tried = []
+        for name in dict.fromkeys(n for n in names if n):
+            found = (self.by_name.get(search_key(name))
+                     or self.without_article.get(_bare(search_key(name)), []))
+            if not found:
+                tried.append(f"« {name} » : aucune commune de ce nom")
+                continue
+            for label, match in (
+                    (f"code postal {postcode}", [c for c in found if postcode in c[3]]),
+                    ("département " + "/".join(sorted(departments)),
+                     [c for c in found if c[4] in departments])):
+                current = [c for c in match if c[2] == CommuneKind.COMMUNE]
+                match = current or match
+                if len(match) == 1:
+                    return match[0][0], ""
+                if len(match) > 1:
+                    tried.append(f"« {name} » ({label}) : plusieurs communes possibles ("
+                                 + ", ".join(f"{c[1]} {c[0]}" for c in match[:5]) + ")")
+                    break
+            else:
+                tried.append(f"« {name} » : aucune commune de ce nom avec le code postal "
+                             f"« {postcode or '—'} » ni dans le département "
+                             f"« {'/'.join(sorted(departments)) or '—'} »")
+        if not tried:
+            tried.append("aucun nom de commune")
+        return None, " ; ".join(tried)
+
+
+def _bare(key: str) -> str:
+    words = key.split()
+    return " ".join(words[1:]) if len(words) > 1 and words[0] in ("le", "la", "les", "l") \
+        else key
+
+
+def _department_of(postcode: str) -> str:
+    if not re.match(r"^\d{5}$", postcode or ""):
+        return ""
+    if postcode.startswith("20"):  # Corsica: 2A / 2B, told apart by the name
+        return ""
+    return postcode[:3] if postcode.startswith("97") else postcode[:2]
+
+
+def import_anct_places(path, *, source="anct-2019", credit=ANCT_2019_CREDIT,
+                       skip_bad: bool = False) -> ImportReport:
+    """Insert or update third places of the ANCT 2019 census (or a file with its columns).
+
+    A missing INSEE code ("0" or empty in the 2019 file) is looked up from the commune name
+    (NOMCOM, else COMINIT, else NOMCOMMETRO) and the postcode (or the department, INSEEDEP)
+    when that gives a single commune. By default nothing is written if one line is bad
+    (ImportFailed lists them all); with `skip_bad` the good lines are written and the report
+    lists every skipped one."""
     header, rows = read_rows(path)
     lowered = [h.lower() for h in header]
     absent = [c.upper() for c in ANCT_COLUMNS if c not in lowered]
     if absent:
         raise ImportFailed([f"Ligne 1 : colonnes manquantes : {', '.join(absent)}."])
-    errors, objs, seen = [], [], set()
+    resolver = None
+    errors, objs, seen, resolved = [], [], set(), 0
     for line, row in rows:
         ident, name = row["id"], row["nom_tl"]
         if not ident or not name:
@@ -243,8 +317,20 @@ def import_anct_places(path, *, source="anct-2019", credit=ANCT_2019_CREDIT) -> 
             errors.append(f"Ligne {line} : identifiant {ident} en double.")
             continue
         seen.add(ident)
+        postcode = row["cp"] if re.match(r"^\d{5}$", row["cp"]) else ""
         insee = row["inseecom"]
-        if insee and not INSEE_RE.match(insee):
+        if insee in ("", "0"):
+            resolver = resolver or CommuneResolver()
+            insee, reason = resolver.resolve(
+                [row["nomcom"], row.get("cominit", ""), row.get("nomcommetro", "")], postcode,
+                row.get("inseedep", ""))
+            if insee is None:
+                errors.append(f"Ligne {line} (ID {ident}, {name}) : code INSEE manquant "
+                              f"(« {row['inseecom']} ») et commune introuvable sans "
+                              f"ambiguïté — {reason}.")
+                continue
+            resolved += 1
+        elif not INSEE_RE.match(insee):
             errors.append(f"Ligne {line} : code INSEE invalide « {insee} ».")
             continue
         try:
@@ -258,11 +344,11 @@ def import_anct_places(path, *, source="anct-2019", credit=ANCT_2019_CREDIT) -> 
             continue
         objs.append(ExternalPlace(
             source=source, source_id=ident, credit=credit, name=name[:200],
-            address=row["adresse"][:255], postcode=row["cp"][:5], city=row["nomcom"][:120],
+            address=row["adresse"][:255], postcode=postcode, city=row["nomcom"][:120],
             insee_code=insee, typology=row["typo"][:120], website=row["web"][:255],
             latitude=lat, longitude=lon,
         ))
-    if errors:
+    if errors and not skip_bad:
         raise ImportFailed(errors)
     existing = set(ExternalPlace.objects.filter(source=source).values_list("source_id",
                                                                              flat=True))
@@ -272,5 +358,12 @@ def import_anct_places(path, *, source="anct-2019", credit=ANCT_2019_CREDIT) -> 
             update_fields=["credit", "name", "address", "postcode", "city", "insee_code",
                            "typology", "website", "latitude", "longitude"])
     created = sum(1 for o in objs if o.source_id not in existing)
-    return ImportReport(created=created, updated=len(objs) - created,
-                        notes=[f"Source : {credit}"])
+    notes = []
+    if resolved:
+        notes.append(f"{resolved} code(s) INSEE manquant(s) retrouvé(s) par le nom de la "
+                     "commune et le code postal (ou le département)")
+    if errors:
+        notes.append(f"{len(errors)} ligne(s) ignorée(s) (--skip-bad) :")
+        notes.extend(errors)
+    notes.append(f"Source : {credit}")
+    return ImportReport(created=created, updated=len(objs) - created, notes=notes)

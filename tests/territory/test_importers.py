@@ -185,3 +185,89 @@ def test_search_communes_forgives_accents_hyphens_and_saint():
     assert names("abergement clemenciat") == ["L'Abergement-Clémenciat"]
     assert names("38250") == ["Lans-en-Vercors", "Saint-Nizier-du-Moucherotte"]
     assert names("  ") == [] and names("-") == []
+
+
+# -- the ANCT 2019 file's missing INSEE codes --------------------------------------------------
+
+ANCT_HEADER = ("ID,NOM_TL,ADRESSE,CP,COMINIT,INSEECOM,NOMCOM,WEB,TYPO,LAT,LONG,GEOCOD,PRECISION,"
+               "METRO,NOMMETRO,INSEEREG,NOMREG,INSEEMETRO,INSEEDEP,NOMCOMMETRO,POPCOM,COMCLASS,"
+               "INSEE_ZE,NOM_ZE,CLASS_ZE,POP_ZE")
+
+
+def anct_line(ident, name, cp, cominit, insee, nomcom, dep, lat, lon, metro=None):
+    """A line shaped like the real file (same 26 columns, "0" for a missing code; NOMCOMMETRO,
+    the commune of the geocoded point, is the commune's name unless given)."""
+    metro = nomcom if metro is None else metro
+    return (f"{ident},{name},1 place de la Mairie,{cp},{cominit},{insee},{nomcom},,"
+            f"Tiers lieux à dominante coworking,{lat},{lon},,0.5,0,,84,,0,{dep},{metro},0,,"
+            ",,,")
+
+
+ANCT_MISSING = "\n".join([
+    ANCT_HEADER,
+    anct_line(10, "Cowork du Bourbonnais", "0", "MOULINS", "0", "Moulins", "03", 46.56, 3.33),
+    anct_line(11, "Tiers-lieu de Haute-Corrèze", "19200", "Ussel", "0", "Ussel", "19", 45.54,
+              2.31),
+    anct_line(12, "Labo du Clain", "86073", "Poitiers", "0", "", "86", 46.58, 0.34),
+    anct_line(13, "Bastia Coworking", "20200", "Bastia", "0", "Bastia", "2B", 42.70, 9.45),
+    anct_line(14, "Hub Sainte-Marie", "0", "Sainte-Marie", "0", "Sainte-Marie", "05", 44.5, 6.0),
+    anct_line(15, "Coworking transfrontalier", "0", "Tournai", "0", "Tournai", "06", 43.57, 7.0),
+    anct_line(16, "Cowork In Grenoble", "38000", "Grenoble", "38185", "Grenoble", "38", 45.18,
+              5.73),
+    # No commune name but the geocoded point's (like 46 lines of the real file).
+    anct_line(17, "Fabrique du Nord", "0", "", "0", "", "38", 45.19, 5.72, metro="Grenoble"),
+    # Without its article.
+    anct_line(18, "Tiers-lieu du Velay", "43000", "Puy-en-Velay", "0", "Puy-en-Velay", "43",
+              45.04, 3.88),
+]) + "\n"
+
+
+@pytest.fixture
+def anct_communes(db):
+    for code, name, kind, postcodes, dep in [
+        ("03190", "Moulins", "commune", "03000", "03"),
+        ("35198", "Moulins", "commune", "35680", "35"),
+        ("19275", "Ussel", "commune", "19200", "19"),
+        ("15245", "Ussel", "commune", "15300", "15"),
+        ("86194", "Poitiers", "commune", "86000", "86"),
+        ("2B033", "Bastia", "commune", "20200 20600", "2B"),
+        ("05150", "Sainte-Marie", "commune", "05150", "05"),
+        ("05151", "Sainte-Marie", "commune", "05560", "05"),
+        ("38185", "Grenoble", "commune", "38000 38100", "38"),
+        ("43157", "Le Puy-en-Velay", "commune", "43000", "43"),
+    ]:
+        Commune.objects.create(insee_code=code, name=name, kind=kind, postcodes=postcodes,
+                               department=dep, population=1)
+
+
+def test_missing_insee_codes_resolved_or_reported_and_nothing_partial(tmp_path, anct_communes):
+    path = write(tmp_path, "tl.csv", ANCT_MISSING)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 ligne"):
+        call_command("import_places", str(path), stdout=io.StringIO(), stderr=err)
+    assert ExternalPlace.objects.count() == 0  # all or nothing by default
+    errors = err.getvalue().splitlines()
+    assert errors == [
+        "Ligne 6 (ID 14, Hub Sainte-Marie) : code INSEE manquant (« 0 ») et commune "
+        "introuvable sans ambiguïté — « Sainte-Marie » (département 05) : plusieurs communes "
+        "possibles (Sainte-Marie 05150, Sainte-Marie 05151).",
+        "Ligne 7 (ID 15, Coworking transfrontalier) : code INSEE manquant (« 0 ») et commune "
+        "introuvable sans ambiguïté — « Tournai » : aucune commune de ce nom.",
+    ]
+
+
+def test_skip_bad_imports_the_rest_and_lists_each_skipped_line(tmp_path, anct_communes):
+    path = write(tmp_path, "tl.csv", ANCT_MISSING)
+    out = io.StringIO()
+    call_command("import_places", str(path), "--skip-bad", stdout=out)
+    codes = dict(ExternalPlace.objects.values_list("source_id", "insee_code"))
+    # Moulins by its department (no postcode), Ussel by its postcode, Poitiers by the name first
+    # typed and the CEDEX postcode's department, Bastia by the file's department (2B).
+    assert codes == {"10": "03190", "11": "19275", "12": "86194", "13": "2B033",
+                     "16": "38185", "17": "38185", "18": "43157"}
+    assert ExternalPlace.objects.get(source_id="10").postcode == ""  # "0" is not a postcode
+    report = out.getvalue()
+    assert "7 créé(s)" in report and "6 code(s) INSEE manquant(s) retrouvé(s)" in report
+    assert "2 ligne(s) ignorée(s) (--skip-bad)" in report
+    assert "Ligne 6 (ID 14, Hub Sainte-Marie)" in report
+    assert "Ligne 7 (ID 15, Coworking transfrontalier)" in report
