@@ -107,3 +107,10 @@ class CollectForm(forms.Form):
     def rejected(self) -> dict[int, str]:
         return {item.pk: self.cleaned_data[f"item_{item.pk}"] for item in self.items
                 if self.cleaned_data.get(f"item_{item.pk}")}
+
+
+class ReturnForm(forms.Form):
+    item = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.ChoiceField(label=gettext_lazy("Motif"), choices=REJECT_REASONS)
+    returned_on = forms.DateField(label=gettext_lazy("Retourné le"),
+                                  widget=forms.DateInput(attrs={"type": "date"}))

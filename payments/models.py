@@ -137,6 +137,7 @@ class ItemStatus(models.TextChoices):
     PENDING = "pending", _("en attente")
     COLLECTED = "collected", _("encaissé")
     REJECTED = "rejected", _("rejeté")
+    RETURNED = "returned", _("retourné après encaissement")
 
 
 class DirectDebitItem(models.Model):
@@ -153,6 +154,7 @@ class DirectDebitItem(models.Model):
     status = models.CharField(_("statut"), max_length=10, choices=ItemStatus.choices,
                               default=ItemStatus.PENDING)
     reject_reason = models.CharField(_("motif du rejet"), max_length=4, blank=True)
+    returned_on = models.DateField(_("retourné le"), null=True, blank=True)
     payment = models.OneToOneField("billing.Payment", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
 

@@ -283,3 +283,34 @@ def mark_collected(batch: DirectDebitBatch, *, rejected: dict[int, str], actor, 
                      target=batch, data={"collected": result["collected"],
                                          "rejected": result["rejected"]})
     return result
+
+
+def record_return(item: DirectDebitItem, *, reason: str, returned_on: dt.date, actor,
+                  now) -> DirectDebitItem:
+    """A debit returned after its batch was marked collected (R-transaction after settlement,
+    e.g. a debtor's refund within 8 weeks). The item is marked returned with its reason and
+    date, in the audit log and on the batch page; the `sepa` Payment already recorded stays
+    (payments are insert-only and billing has no reversal yet): staff must settle it by hand —
+    see docs/payments.md."""
+    if reason not in {code for code, _label in REJECT_REASONS}:
+        raise PaymentsError("reason", _("Motif de rejet inconnu."))
+    with transaction.atomic():
+        item = DirectDebitItem.objects.select_for_update().select_related(
+            "batch", "network", "invoice").get(pk=item.pk)
+        if item.status != ItemStatus.COLLECTED:
+            raise PaymentsError("not_collected", _("Seul un prélèvement encaissé peut être "
+                                                   "retourné."))
+        if not item.batch.collection_date <= returned_on <= now.astimezone(
+                item.network.tz).date():
+            raise PaymentsError("returned_on", _("La date du retour doit être comprise entre la "
+                                                 "date de prélèvement et aujourd'hui."))
+        item.status, item.reject_reason, item.returned_on = (ItemStatus.RETURNED, reason,
+                                                             returned_on)
+        item.save(update_fields=["status", "reject_reason", "returned_on"])
+        audit.record(network=item.network, actor=actor, action="payments.debit.returned",
+                     target=item, data={"invoice": item.invoice.number, "reason": reason,
+                                        "amount": str(item.amount),
+                                        "payment": item.payment_id})
+    log.warning("SEPA debit %s of invoice %s returned (%s) after its payment was recorded",
+                item.end_to_end_id, item.invoice.number, reason)
+    return item

@@ -10,6 +10,8 @@ urlpatterns = [
     path("gestion/paiements/prelevements/", views.batches, name="payments_batches"),
     path("gestion/paiements/prelevements/<int:batch_id>/", views.batch_detail,
          name="payments_batch"),
+    path("gestion/paiements/prelevements/<int:batch_id>/retour/", views.batch_return,
+         name="payments_batch_return"),
     path("gestion/paiements/prelevements/<int:batch_id>/pain008.xml", views.batch_xml,
          name="payments_batch_xml"),
     path("factures/<int:invoice_id>/payer-en-ligne/", views.pay_online,

@@ -15,7 +15,7 @@ from billing.models import Invoice
 from core.context import network_view
 from payments import online, sepa
 from payments.errors import PaymentsError
-from payments.forms import BatchForm, CollectForm, MandateForm, SettingsForm
+from payments.forms import BatchForm, CollectForm, MandateForm, ReturnForm, SettingsForm
 from payments.models import (
     BatchStatus,
     CheckoutSession,
@@ -130,7 +130,31 @@ def batch_detail(request, batch_id):
                 return redirect("payments_batch", network.slug, batch.pk)
     return render(request, "payments/batch_detail.html", {
         "network": network, "batch": batch, "items": items, "form": form,
-        "total": sum(item.amount for item in items)})
+        "total": sum(item.amount for item in items), "reasons": sepa.REJECT_REASONS})
+
+
+@network_view("coordinator")
+@require_POST
+def batch_return(request, batch_id):
+    """Record a debit returned after the batch was marked collected."""
+    network = request.ctx.network
+    batch = _batch(request, batch_id)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif et la date du retour."))
+        return redirect("payments_batch", network.slug, batch.pk)
+    item = get_object_or_404(batch.items, pk=form.cleaned_data["item"])
+    try:
+        sepa.record_return(item, reason=form.cleaned_data["reason"],
+                           returned_on=form.cleaned_data["returned_on"], actor=request.user,
+                           now=timezone.now())
+    except PaymentsError as err:
+        messages.error(request, err.message)
+    else:
+        messages.warning(request, _("Retour enregistré. Le paiement de la facture %(number)s "
+                                    "reste enregistré : réclamez la somme au débiteur.")
+                         % {"number": item.invoice.number})
+    return redirect("payments_batch", network.slug, batch.pk)
 
 
 @network_view("coordinator")

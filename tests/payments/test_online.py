@@ -15,6 +15,15 @@ from tests.payments.conftest import due_invoice
 WEBHOOK = "/paiements/webhooks/stripe/"
 
 
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    """Our server's "now" is the suite's NOW; the provider's signature timestamps stay real
+    time, as Stripe's would be."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
 def pay_url(world, invoice):
     return f"/r/{world.network.slug}/factures/{invoice.pk}/payer-en-ligne/"
 
@@ -67,8 +76,8 @@ def test_signed_webhook_records_the_payment_once_even_when_replayed(client, bill
                        checkout.session_id)
     assert response.status_code == 200 and response.content == b"recorded\n"
     payment = Payment.objects.get(invoice=invoice)
-    assert (payment.method, payment.amount, payment.recorded_by) == (
-        "online", Decimal("100.00"), None)
+    assert (payment.method, payment.amount, payment.recorded_by, payment.received_on) == (
+        "online", Decimal("100.00"), None, NOW.date())
     assert payment.reference == f"stripe pi_{checkout.session_id[8:]}"
     checkout.refresh_from_db()
     assert (checkout.status, checkout.payment) == (CheckoutStatus.PAID, payment)

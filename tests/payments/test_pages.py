@@ -5,7 +5,7 @@ import pytest
 from billing.models import Payment
 from payments.models import DirectDebitBatch, Mandate, MandateStatus, PaymentSettings
 from payments.sepa import build_batch, create_mandate
-from tests.conftest import NOW
+from tests.conftest import NOW, PARIS
 from tests.payments.conftest import BIC_A, IBAN_A, due_invoice
 
 
@@ -22,6 +22,18 @@ def batch(creditor):
     batch = build_batch(w.network, collection_date=dt.date(2026, 12, 2), actor=None, now=NOW)
     batch._world = w
     return batch
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The pages' "now" is the suite's fixed NOW (and can be moved on), never the machine's."""
+    from django.utils import timezone
+
+    def set_now(when):
+        monkeypatch.setattr(timezone, "now", lambda: when)
+
+    set_now(NOW)
+    return set_now
 
 
 COORDINATOR_PAGES = ["", "mandats/", "prelevements/", "prelevements/{batch}/",
@@ -88,17 +100,19 @@ def test_revoke_allow_and_deny(client, batch):
     assert mandate.status == MandateStatus.REVOKED
 
 
-def test_coordinator_creates_a_batch_downloads_it_and_marks_it_collected(client, creditor,
-                                                                         monkeypatch):
+def test_coordinator_creates_a_batch_downloads_it_marks_it_collected_and_records_a_return(
+        client, creditor, clock):
+    from payments.models import ItemStatus
+
     w = creditor
     create_mandate(w.network, member=w.member, debtor_name="Camille Martin", iban=IBAN_A,
                    bic=BIC_A, signed_on=dt.date(2026, 10, 1), rum="RUM-1", actor=None, now=NOW)
     invoice = due_invoice(w, member=w.member)
     client.force_login(w.coordinator.user)
-    response = client.post(url(w, "prelevements/"), {"collection_date": "2026-11-20"})
+    response = client.post(url(w, "prelevements/"), {"collection_date": "2026-11-23"})
     assert "postérieure à aujourd" in response.content.decode()
     assert not DirectDebitBatch.objects.exists()
-    response = client.post(url(w, "prelevements/"), {"collection_date": "2030-01-05"})
+    response = client.post(url(w, "prelevements/"), {"collection_date": "2026-11-25"})
     batch = DirectDebitBatch.objects.get()
     assert response["Location"] == url(w, f"prelevements/{batch.pk}/")
     xml = client.get(url(w, f"prelevements/{batch.pk}/pain008.xml"))
@@ -108,10 +122,19 @@ def test_coordinator_creates_a_batch_downloads_it_and_marks_it_collected(client,
     # Marking collected before the collection date is refused with a message.
     response = client.post(url(w, f"prelevements/{batch.pk}/"), {})
     assert "avant sa date de prélèvement" in response.content.decode()
-    DirectDebitBatch.objects.filter(pk=batch.pk).update(collection_date=dt.date(2026, 11, 20))
+    clock(dt.datetime(2026, 11, 26, 9, 0, tzinfo=PARIS))
     response = client.post(url(w, f"prelevements/{batch.pk}/"), {}, follow=True)
     assert "1 prélèvement(s) enregistré(s), 0 rejeté(s)" in response.content.decode()
     assert Payment.objects.get(invoice=invoice).method == "sepa"
+    # The debtor asks their bank for a refund a few days later.
+    clock(dt.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS))
+    item = batch.items.get()
+    page = client.post(url(w, f"prelevements/{batch.pk}/retour/"), {
+        "item": item.pk, "reason": "MD06", "returned_on": "2026-11-30"}, follow=True)
+    assert f"Le paiement de la facture {invoice.number} reste enregistré" in (
+        page.content.decode())
+    item.refresh_from_db()
+    assert (item.status, item.reject_reason) == (ItemStatus.RETURNED, "MD06")
 
 
 def test_batch_of_network_a_is_not_found_from_network_b(client, batch):
@@ -172,3 +195,22 @@ def test_invoices_page_offers_online_payment_for_unpaid_invoices_and_shows_the_m
     settings.STRIPE_SECRET_KEY = ""  # no provider configured: no button
     page = client.get(f"/r/{w.network.slug}/factures/").content.decode()
     assert "Payer en ligne" not in page and "FR76 **** **** 0189" in page
+
+
+def test_return_endpoint_allow_and_deny(client, batch):
+    from payments.models import ItemStatus
+
+    w = batch._world
+    item = batch.items.get()
+    item_url = url(w, f"prelevements/{batch.pk}/retour/")
+    data = {"item": item.pk, "reason": "AM04", "returned_on": "2026-11-23"}
+    for user, status in [(w.concierge.user, 403), (w.member.user, 403),
+                         (w.concierge_b.user, 404)]:
+        client.force_login(user)
+        assert client.post(item_url, data).status_code == status
+    client.force_login(w.coordinator.user)
+    assert client.get(item_url).status_code == 405
+    page = client.post(item_url, data, follow=True).content.decode()
+    assert "Seul un prélèvement encaissé peut être retourné." in page
+    item.refresh_from_db()
+    assert item.status == ItemStatus.PENDING

@@ -276,3 +276,33 @@ def test_only_staff_can_mark_a_batch_collected(creditor):
     batch.refresh_from_db()
     assert batch.status == BatchStatus.CREATED
     assert not Mandate.objects.filter(status="revoked").exists()
+
+
+def test_return_after_collection_is_recorded_and_the_payment_stays(creditor):
+    from payments.sepa import record_return
+
+    w = creditor
+    mandate_for(w, member=w.member)
+    invoice = due_invoice(w, member=w.member, amount="100.00")
+    batch = build_batch(w.network, collection_date=COLLECTION, actor=w.coordinator.user,
+                        now=NOW)
+    item = batch.items.get()
+    with pytest.raises(PaymentsError) as err:  # not collected yet
+        record_return(item, reason="MD06", returned_on=COLLECTION, actor=None,
+                      now=AFTER_COLLECTION)
+    assert err.value.code == "not_collected"
+    mark_collected(batch, rejected={}, actor=w.coordinator.user, now=AFTER_COLLECTION)
+    with pytest.raises(PaymentsError) as err:
+        record_return(item, reason="MD06", returned_on=dt.date(2026, 12, 1), actor=None,
+                      now=AFTER_COLLECTION)
+    assert err.value.code == "returned_on"
+    item = record_return(item, reason="MD06", returned_on=AFTER_COLLECTION.date(),
+                         actor=w.coordinator.user, now=AFTER_COLLECTION)
+    assert (item.status, item.reject_reason, item.returned_on) == (
+        ItemStatus.RETURNED, "MD06", AFTER_COLLECTION.date())
+    assert Payment.objects.filter(invoice=invoice).count() == 1  # insert-only: it stays
+    # The mandate was used: the next debit is RCUR.
+    due_invoice(w, member=w.member, amount="80.00", day=dt.date(2026, 11, 20))
+    later = build_batch(w.network, collection_date=dt.date(2027, 1, 4), actor=None,
+                        now=AFTER_COLLECTION)
+    assert [i.sequence_type for i in later.items.all()] == ["RCUR"]
