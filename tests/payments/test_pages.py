@@ -214,3 +214,11 @@ def test_return_endpoint_allow_and_deny(client, batch):
     assert "Seul un prélèvement encaissé peut être retourné." in page
     item.refresh_from_db()
     assert item.status == ItemStatus.PENDING
+
+
+def test_coordinator_home_links_to_the_payments_pages(client, billed):
+    w = billed
+    client.force_login(w.coordinator.user)
+    page = client.get(f"/r/{w.network.slug}/gestion/").content.decode()
+    for path in ("", "mandats/", "prelevements/"):
+        assert f'href="{url(w, path)}"' in page
