@@ -220,6 +220,111 @@ def import_commune_file(path) -> ImportReport:
     return report
 
 
+# -- mountain communes ------------------------------------------------------------------------
+
+MOUNTAIN_CODE_COLUMNS = (*CODE_COLUMNS, "code commune", "code", "insee", "code_insee_commune")
+MOUNTAIN_CLASS_COLUMNS = (*MOUNTAIN_COLUMNS, "zm", "classement", "classement_montagne",
+                          "zone de montagne", "classement en zone de montagne", "statut")
+_NOT_MOUNTAIN = {"0", "non", "n", "false", "faux", "non classee", "hors zone",
+                 "hors zone de montagne", "commune non classee"}
+_MOUNTAIN = {"1", "oui", "o", "true", "vrai", "m", "p", "montagne", "zone de montagne"}
+
+
+def _mountain_value(text: str) -> bool | None:
+    """True / False for the values of the official lists ("M"/"P" of the DGCL file,
+    "totalement / partiellement classée", "oui"/"non", 1/0), None when not understood."""
+    key = search_key(text)
+    if key in _NOT_MOUNTAIN or key.startswith("non "):
+        return False
+    if key in _MOUNTAIN or "classee" in key or "montagne" in key:
+        return True
+    return None
+
+
+def import_mountain_file(path, *, complete: bool = False, skip_bad: bool = False
+                         ) -> ImportReport:
+    """Mountain flags from the official list of communes classified in a mountain zone
+    (loi Montagne; DGCL / ANCT, published on data.gouv.fr and the Observatoire des
+    territoires), as users download it: a code column (CODGEO, COM, INSEE_COM, "Code
+    commune"…) and either a classification column (montagne, ZM, classement…: M / P,
+    "totalement classée" / "partiellement classée" / "non classée", oui / non, 1 / 0 — partly
+    classified communes count as mountain) or none, the file then listing the classified
+    communes only.
+
+    `complete`: the file is the whole list, so the communes it does not name are set to "not
+    mountain" instead of staying unknown. A current commune absent from the file whose
+    delegated or associated commune is classified (lists older than a merger) is classified
+    too. Every bad line is reported; nothing is written if one is bad unless `skip_bad`."""
+    header, rows = read_rows(path)
+    code_col = _pick(header, MOUNTAIN_CODE_COLUMNS)
+    class_col = _pick(header, MOUNTAIN_CLASS_COLUMNS)
+    if code_col is None:
+        raise ImportFailed([
+            "Ligne 1 : en-tête non reconnu. Il faut une colonne de code INSEE (CODGEO, COM, "
+            "INSEE_COM, « Code commune »…) et, si le fichier ne liste pas que les communes "
+            "classées, une colonne de classement (montagne, ZM, classement…)."])
+    parents = dict(Commune.objects.exclude(parent_code="").values_list("insee_code",
+                                                                         "parent_code"))
+    known = set(Commune.objects.values_list("insee_code", flat=True))
+    errors, flags = [], {}
+    for line, row in rows:
+        code = row.get(code_col, "")
+        if len(code) == 4 and code.isdigit():  # a spreadsheet dropped the leading zero
+            code = "0" + code
+        if not INSEE_RE.match(code):
+            errors.append(f"Ligne {line} : code INSEE invalide « {row.get(code_col, '')} ».")
+            continue
+        if code not in known:
+            errors.append(f"Ligne {line} : commune {code} inconnue (chargez d'abord le "
+                          "référentiel avec load_communes).")
+            continue
+        value = True if class_col is None else _mountain_value(row.get(class_col, ""))
+        if value is None:
+            errors.append(f"Ligne {line} : classement non reconnu « {row.get(class_col, '')} » "
+                          f"pour la commune {code} (attendu : M, P, classée, non classée, "
+                          "oui, non, 1 ou 0).")
+            continue
+        if code in flags and flags[code] != value:
+            errors.append(f"Ligne {line} : la commune {code} apparaît deux fois avec des "
+                          "classements différents.")
+            continue
+        flags[code] = value
+    if errors and not skip_bad:
+        raise ImportFailed(errors)
+    inherited = 0
+    for code, value in list(flags.items()):
+        parent = parents.get(code)
+        if value and parent and parent not in flags:
+            flags[parent] = True
+            inherited += 1
+    report = ImportReport()
+    with transaction.atomic():
+        for value in (True, False):
+            codes = [c for c, v in flags.items() if v is value]
+            for start in range(0, len(codes), 900):  # SQLite's parameter limit
+                report.updated += Commune.objects.filter(
+                    insee_code__in=codes[start:start + 900]).exclude(mountain=value).update(
+                    mountain=value)
+        report.unchanged = len(flags) - report.updated
+        if complete:
+            rest = [c for c in Commune.objects.exclude(mountain=False)
+                    .values_list("insee_code", flat=True) if c not in flags]
+            for start in range(0, len(rest), 900):
+                report.updated += Commune.objects.filter(
+                    insee_code__in=rest[start:start + 900]).update(mountain=False)
+    mountain = sum(1 for v in flags.values() if v)
+    report.notes.append(f"{mountain} commune(s) en zone de montagne dans le fichier"
+                        + (f" (dont {inherited} commune(s) nouvelle(s) par leurs communes "
+                           "déléguées)" if inherited else ""))
+    if complete:
+        report.notes.append("Liste complète : les autres communes sont marquées hors zone "
+                            "de montagne.")
+    if errors:
+        report.notes.append(f"{len(errors)} ligne(s) ignorée(s) (--skip-bad) :")
+        report.notes.extend(errors)
+    return report
+
+
 # -- third places ------------------------------------------------------------------------------
 
 ANCT_COLUMNS = ("id", "nom_tl", "adresse", "cp", "inseecom", "nomcom", "web", "typo", "lat",
