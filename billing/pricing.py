@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
+
 from billing.models import Discount, MembershipPeriod, Plan, TierBasis, UnitPrice
 from core.money import ZERO, money
 from places.models import BookingUnit
@@ -121,9 +123,12 @@ class Usage:
 def usage_of(resource, start: dt.datetime, end: dt.datetime) -> Usage:
     tz = resource.network.tz if hasattr(resource, "network") else resource.site.network.tz
     split = resource.site.half_day_split
+    # Real elapsed hours (in UTC): two datetimes sharing a zone subtract as wall clocks,
+    # which would count an hour too many (or too few) across a DST change.
+    elapsed = end.astimezone(dt.UTC) - start.astimezone(dt.UTC)
     start, end = start.astimezone(tz), end.astimezone(tz)
     usage = Usage(resource.kind, resource.booking_unit,
-                  hours=math.ceil((end - start).total_seconds() / 3600))
+                  hours=math.ceil(elapsed.total_seconds() / 3600))
     day = start.date()
     while day <= end.date():
         day_start = max(start, dt.datetime.combine(day, dt.time(0), tzinfo=tz))
@@ -157,22 +162,29 @@ def tickets_needed(book, usage: Usage) -> int | None:
 
 def _unit_prices(network, kind: str, price_group) -> dict[str, UnitPrice]:
     rows = UnitPrice.objects.filter(network=network, resource_kind=kind)
+    return _prices_for(rows, price_group)
+
+
+def _prices_for(rows, price_group) -> dict[str, UnitPrice]:
     prices = {r.unit: r for r in rows if r.price_group_id is None}
     if price_group is not None:  # a group's own price replaces the public one
         prices.update({r.unit: r for r in rows if r.price_group_id == price_group.pk})
     return prices
 
 
-def payg_amount(network, usage: Usage, *, price_group=None, overage: bool = False) -> Decimal:
-    """Pay-as-you-go price of a use (overage: beyond a subscription's allowance)."""
-    prices = _unit_prices(network, usage.kind, price_group)
+def _payg_total(prices: dict[str, UnitPrice], usage: Usage, *,
+                overage: bool) -> tuple[Decimal, Decimal]:
+    """(amount, VAT rate of the rows used)."""
+    rate = None
 
     def price(unit):
+        nonlocal rate
         row = prices[unit]
+        rate = row.vat_rate
         return row.overage_price if overage and row.overage_price is not None else row.price
 
     if usage.booking_unit == BookingUnit.HOUR and BookingUnit.HOUR in prices:
-        return money(price(BookingUnit.HOUR) * usage.hours)
+        return money(price(BookingUnit.HOUR) * usage.hours), rate
     total = ZERO
     for halves in usage.halves.values():
         if BookingUnit.DAY in prices and (len(halves) == 2
@@ -182,7 +194,31 @@ def payg_amount(network, usage: Usage, *, price_group=None, overage: bool = Fals
             total += price(BookingUnit.HALF_DAY) * len(halves)
         else:
             raise PricingError(f"no pay-as-you-go price for {usage.kind}")
-    return money(total)
+    return money(total), rate if rate is not None else Decimal("0.00")
+
+
+def payg_amount(network, usage: Usage, *, price_group=None, overage: bool = False) -> Decimal:
+    """Pay-as-you-go price of a use (overage: beyond a subscription's allowance)."""
+    return _payg_total(_unit_prices(network, usage.kind, price_group), usage, overage=overage)[0]
+
+
+def payg_quote(network, usage: Usage, *, price_groups=(), overage: bool = False):
+    """The lowest pay-as-you-go price of a use among the public price and those of the
+    member's price groups, in one query: (amount, VAT rate, price group that gave it)."""
+    group_ids = [g.pk for g in price_groups]
+    rows = list(UnitPrice.objects.filter(network=network, resource_kind=usage.kind).filter(
+        Q(price_group__isnull=True) | Q(price_group_id__in=group_ids)))
+    best = None
+    for group in (None, *price_groups):
+        try:
+            amount, rate = _payg_total(_prices_for(rows, group), usage, overage=overage)
+        except PricingError:
+            continue
+        if best is None or amount < best[0]:
+            best = (amount, rate, group)
+    if best is None:
+        raise PricingError(f"no pay-as-you-go price for {usage.kind}")
+    return best
 
 
 def quota_overage(quota, used: int) -> Decimal:

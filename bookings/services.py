@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import import_module
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,15 @@ def _lock_resource(resource: Resource) -> Resource:
         "site", "network").get(pk=resource.pk)
     locked.site.network = locked.network  # same row; spares the schedule a query
     return locked
+
+
+def _consumption():
+    """The module that charges a member's booking to what they hold, named by
+    settings.BOOKING_CONSUMPTION (billing.services.consumption): `consume` after the insert,
+    `give_back` when the booking is cancelled or refused, both inside the booking's
+    transaction. None when unset: bookings then cost nothing."""
+    path = getattr(settings, "BOOKING_CONSUMPTION", "")
+    return import_module(path) if path else None
 
 
 @contextmanager
@@ -128,6 +139,8 @@ def book_resource(member, resource: Resource, *, start: dt.datetime, end: dt.dat
                 status=status, source=source, series=series, note=note,
                 created_by_id=actor.pk if getattr(actor, "is_authenticated", False) else None,
             )
+            if member is not None and (billing := _consumption()) is not None:
+                billing.consume(booking, resource=locked, member=member, now=now)
             audit.record(network=locked.network, actor=actor, action="booking.created",
                          target=booking, data={"source": source, "status": status})
             if notify:
@@ -161,12 +174,19 @@ def cancel_booking(booking: Booking, *, actor, now: dt.datetime | None = None,
         locked.cancelled_at = now
         locked.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
         locked.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        _give_back(locked, now=now)
         audit.record(network=locked.network, actor=actor, action="booking.cancelled",
                      target=locked, data={"by_staff": by_staff, "reason": reason})
         if notify:
             _notify_after_commit(locked, "cancelled")
     booking.refresh_from_db()
     return booking
+
+
+def _give_back(booking: Booking, *, now) -> None:
+    """A cancelled or refused booking gives back the allowance, tickets or charge it took."""
+    if booking.member_id is not None and (billing := _consumption()) is not None:
+        billing.give_back(booking, now=now)
 
 
 def decide_booking(booking: Booking, *, approve: bool, actor, now=None) -> Booking:
@@ -185,6 +205,7 @@ def decide_booking(booking: Booking, *, approve: bool, actor, now=None) -> Booki
             locked.cancelled_at = now or timezone.now()
             locked.cancelled_by = actor
             locked.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+            _give_back(locked, now=locked.cancelled_at)
         audit.record(network=locked.network, actor=actor,
                      action="booking.approved" if approve else "booking.refused", target=locked)
         _notify_after_commit(locked, "approved" if approve else "refused")
@@ -193,7 +214,9 @@ def decide_booking(booking: Booking, *, approve: bool, actor, now=None) -> Booki
 
 
 def set_booking_status(booking: Booking, status: str, *, actor, now=None) -> Booking:
-    """Record presence (checked-in), absence (no-show) or completion of an active booking."""
+    """Record presence (checked-in), absence (no-show) or completion of an active booking.
+    None of these gives back what the booking consumed: a no-show frees the seat for others
+    but was not cancelled in time, and may still turn into a presence."""
     allowed = {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW, BookingStatus.COMPLETED}
     if status not in allowed or booking.status not in OCCUPYING_STATUSES:
         raise BookingError("bad_status", _("Changement de statut impossible."))

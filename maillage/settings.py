@@ -199,6 +199,12 @@ ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
 ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
                                        "billing.entitlements.billing_provider")
 
+# --- What pays for bookings (billing/services/consumption.py) ---------------------------
+# A module with consume(booking, *, resource, member, now) and give_back(booking, *, now),
+# called by bookings/services.py inside the booking's transaction; empty: bookings consume
+# nothing (a network without a catalogue consumes nothing either way).
+BOOKING_CONSUMPTION = env_str("BOOKING_CONSUMPTION", "billing.services.consumption")
+
 # --- Payments (payments app, docs/payments.md) ------------------------------------------
 # Online payment provider: "stripe" (Stripe Checkout) or empty (no online payment). Secrets
 # come from the environment only; the API base is overridable for tests and proxies.
