@@ -272,3 +272,36 @@ def test_return_page_shows_only_ones_own_checkout(client, billed, stripe, person
         response = client.get(f"/r/{w.network.slug}/paiements/retour/?paiement={checkout.pk}")
         assert response.status_code == 200
         assert invoice.number not in response.content.decode()
+
+
+def test_same_event_delivered_twice_at_once_is_applied_once(client, billed, stripe,
+                                                            monkeypatch):
+    """Two deliveries of one event race: the second to insert its ProviderEvent row hits the
+    unique (provider, event_id) constraint and changes nothing. The race is staged
+    deterministically: the other delivery commits while this one asks the provider."""
+    from django.test import Client
+
+    from payments.providers.stripe import StripeProvider
+
+    w = billed
+    invoice = due_invoice(w, member=w.member)
+    _location, checkout = start(client, w, invoice)
+    stripe.pay(checkout.session_id)
+    body, signature = stripe.event("evt_race", "checkout.session.completed",
+                                   checkout.session_id)
+    real_fetch = StripeProvider.fetch_session
+
+    def fetch_while_the_other_delivery_wins(self, session_id):
+        state = real_fetch(self, session_id)
+        monkeypatch.setattr(StripeProvider, "fetch_session", real_fetch)
+        other = Client()
+        assert other.post(WEBHOOK, body, content_type="application/json",
+                          HTTP_STRIPE_SIGNATURE=signature).content == b"recorded\n"
+        return state
+
+    monkeypatch.setattr(StripeProvider, "fetch_session", fetch_while_the_other_delivery_wins)
+    response = client.post(WEBHOOK, body, content_type="application/json",
+                           HTTP_STRIPE_SIGNATURE=signature)
+    assert response.status_code == 200 and response.content == b"recorded\n"  # the winner's
+    assert ProviderEvent.objects.filter(event_id="evt_race").count() == 1
+    assert Payment.objects.filter(invoice=invoice).count() == 1
