@@ -30,7 +30,9 @@ dense cost matrix alone would take 35,000² × 8 B = 9.8 GB (the reason is print
 Timing compared ("wall time" column): the total from the territory's points to the plan, for
 both sides — ours: coverage matrix (KD-tree + travel times) + planning; spopt: its dense cost
 matrix + PuLP model building + solving (the three parts are printed in the status). The
-"speed-up" of a spopt row is its total divided by ours on the same instance.
+"speed-up" of a spopt row is its total divided by ours on the same instance. "CPU time" is the
+user + system time of the same section (process and children: CBC), much less sensitive than
+wall time to other work on a shared machine; the speed-up is given on both.
 """
 
 from __future__ import annotations
@@ -80,6 +82,13 @@ def pattern_hash(matrix) -> str:
     return h.hexdigest()[:12]
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (CBC)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -92,12 +101,13 @@ def run_ours(n: int, minutes: float, time_limit: float) -> dict:
 
     lat, lon, pop = territory(n)
     k = places_to_open(n)
-    t0 = time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     pts = Points(lat, lon)
     problem = prepare(pts, pop, pts, minutes=minutes)
     plan = plan_max_coverage(problem, k, time_limit=time_limit)
     wall = time.perf_counter() - t0
-    return {"covered": plan.covered_population, "bound": plan.upper_bound,
+    cpu = cpu_seconds() - c0
+    return {"cpu": cpu, "covered": plan.covered_population, "bound": plan.upper_bound,
             "status": plan.status, "solver": plan.solver, "wall": wall,
             "pairs": int(problem.cover.matrix.nnz), "hash": pattern_hash(problem.cover.matrix),
             "chosen": len(plan.chosen), "total": float(pop.sum())}
@@ -126,6 +136,7 @@ def run_spopt(n: int, minutes: float, solver_name: str, time_limit: float) -> di
 
     lat, lon, pop = territory(n)
     k = places_to_open(n)
+    c0 = cpu_seconds()
     t_matrix = time.perf_counter()
     cost = dense_minutes(lat, lon)
     matrix_time = time.perf_counter() - t_matrix
@@ -144,6 +155,7 @@ def run_spopt(n: int, minutes: float, solver_name: str, time_limit: float) -> di
         error = f"{type(exc).__name__}: {exc}"[:120]
     solve_time = time.perf_counter() - t0 - build
     wall = matrix_time + time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
     sol_status = pulp.LpSolution.get(model.problem.sol_status, str(model.problem.sol_status))
     chosen = [j for j, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5]
@@ -155,7 +167,7 @@ def run_spopt(n: int, minutes: float, solver_name: str, time_limit: float) -> di
     ours = coverage_matrix(pts, pts, minutes).matrix.toarray()
     differing = int((ours != aij.T).sum())
     covered = float(pop[aij[:, chosen].any(axis=1)].sum()) if chosen else 0.0
-    return {"covered": covered, "bound": None, "status": f"{status} / {sol_status}",
+    return {"cpu": cpu, "covered": covered, "bound": None, "status": f"{status} / {sol_status}",
             "solver": error, "wall": wall, "build": build, "matrix_time": matrix_time,
             "solve_time": solve_time,
             "hash": pattern_hash(sparse.csr_matrix(aij.T)), "differing_pairs": differing,
@@ -190,6 +202,8 @@ def run_one(method: str, n: int, minutes: float, args) -> dict:
         walls = [r["wall"] for r in runs if "wall" in r]
         result["wall"] = float(np.median(walls))
         result["walls"] = walls
+        if all("cpu" in r for r in runs):
+            result["cpu"] = float(np.median([r["cpu"] for r in runs]))
         result["peak_mb"] = max(r.get("peak_mb", 0) for r in runs)
         if "build" in result:
             for key in ("matrix_time", "build", "solve_time"):
@@ -217,7 +231,7 @@ def _run_once(method: str, n: int, minutes: float, args) -> dict:
 
 def fmt_row(n, minutes, method, r, bound, ref_hash, ours_wall=None) -> str:
     if "skipped" in r:
-        return f"| {n:,} | {minutes:g} | {method} | — | — | — | — | — | {r['skipped']} |"
+        return f"| {n:,} | {minutes:g} | {method} | — | — | — | — | — | — | {r['skipped']} |"
     total = r["total"]
     gap = max(0.0, (bound - r["covered"]) / bound) if bound else 0.0
     same = "" if r["hash"] == ref_hash or ref_hash is None else " (DIFFERENT MATRIX)"
@@ -228,9 +242,13 @@ def fmt_row(n, minutes, method, r, bound, ref_hash, ours_wall=None) -> str:
     extra = (f"; matrix {r['matrix_time']:.2g} s + build {r['build']:.2g} s + solve "
              f"{r['solve_time']:.2g} s" if "build" in r else f"; {r['pairs']:,} pairs")
     if "build" in r and ours_wall:
-        extra += f"; speed-up of ours ×{r['wall'] / ours_wall:.0f}"
+        extra += f"; speed-up of ours ×{r['wall'] / ours_wall[0]:.0f} (wall)"
+        if r.get("cpu") and ours_wall[1]:
+            extra += f", ×{r['cpu'] / ours_wall[1]:.0f} (CPU)"
+    cpu = f"{r['cpu']:.3g} s" if r.get("cpu") is not None else "—"
     return (f"| {n:,} | {minutes:g} | {method} | {r['covered']:,.0f} ({100 * r['covered'] / total:.2f} %)"
-            f" | {bound:,.0f} | {100 * gap:.2f} % | {r['wall']:.3g} s | {r['peak_mb']:.0f} MB"
+            f" | {bound:,.0f} | {100 * gap:.2f} % | {r['wall']:.3g} s | {cpu}"
+            f" | {r['peak_mb']:.0f} MB"
             f" | {status}{extra}{same} |")
 
 
@@ -257,8 +275,8 @@ def main(argv=None):
     args.sizes = args.sizes or [60, 500, 2000, 5000, 35000]
     args.minutes = args.minutes or [10, 20]
     print("| communes | T (min) | method | covered population | best proven bound | gap | "
-          "wall time | peak memory | status |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "wall time | CPU time | peak memory | status |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     rows = []
     for n in args.sizes:
         for minutes in args.minutes:
@@ -268,7 +286,8 @@ def main(argv=None):
                 bound = None
             ours_hash = results.get("ours", {}).get("hash")
             for m, r in results.items():
-                ours_wall = results.get("ours", {}).get("wall")
+                ours = results.get("ours", {})
+                ours_wall = (ours["wall"], ours.get("cpu")) if "wall" in ours else None
                 print(fmt_row(n, minutes, m, r, bound, ours_hash, ours_wall), flush=True)
                 rows.append({"n": n, "minutes": minutes, "method": m, "bound": bound, **r})
     if args.json:
