@@ -37,9 +37,10 @@ def staff_granted(network, member_ids, *, now, grace_days) -> dict[int, Entitlem
     """Rights set by staff on MemberAccess rows; members without a row hold nothing special."""
     from access.models import MemberAccess
 
-    rows = MemberAccess.objects.filter(network=network, member_id__in=list(member_ids))
-    found = {r.member_id: Entitlements(around_the_clock=r.around_the_clock,
-                                       access_until=r.access_until) for r in rows}
+    rows = (MemberAccess.objects.filter(network=network, member_id__in=list(member_ids))
+            .values_list("member_id", "around_the_clock", "access_until"))
+    found = {mid: Entitlements(around_the_clock=clock, access_until=until)
+             for mid, clock, until in rows}
     return {mid: found.get(mid, Entitlements()) for mid in member_ids}
 
 

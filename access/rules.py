@@ -132,7 +132,8 @@ def decide(site, credential: Credential | None, *, now: dt.datetime,
     if not member.is_active:
         return _deny("member_inactive", _("L'adhésion de cette personne n'est pas active."),
                      facts, **kw)
-    if is_site_staff(member, site):
+    staff = getattr(credential, "site_staff", None)  # found with the credential at a door
+    if staff if staff is not None else is_site_staff(member, site):
         facts["staff"] = True
         return _allow("staff", _("Équipe du lieu : accès à toute heure."), facts, **kw)
 

@@ -6,7 +6,7 @@ are — with the status they declared, gets a `PassPurchase` for today at that s
 invoice issued at once, to be paid on site: the concierge sees it on the front desk as to be
 paid and records the payment with `billing.services.payments.record_payment`.
 
-Choices where the issue was silent (see docs/billing.md, "Walk-in day pass"):
+Choices where the issue was silent:
 - several day passes in the catalogue: the cheapest active one (then the oldest) is sold;
 - a pass of duration "day" covers the whole local day at the kiosk's site only (`site` set);
 - a visitor who already holds a pass for today at this site (second registration the same

@@ -207,17 +207,34 @@ def test_decision_query_count(world, signed, door, settings):
         response = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"})
     assert response.json()["rule"] == "closed"  # Monday 08:00: refused, hence every check
     # controller (with site, network, policy), nonce (checking the controller row),
-    # credential (with member), roles, entitlements, today's hours, booking, decision.
-    assert len(_statements(cold.captured_queries)) == 8
+    # credential (with member and, in the same statement, whether they are staff of the site),
+    # entitlements, today's hours, booking, decision.
+    assert len(_statements(cold.captured_queries)) == 7
     # The controller and today's hours are then remembered by the process (access.hotcache).
     with CaptureQueriesContext(connection) as refused:
         response = signed.post(DECISIONS, {"type": "badge", "value": "04A23B1C"})
     assert response.json()["rule"] == "closed"
-    assert len(_statements(refused.captured_queries)) == 6
+    assert len(_statements(refused.captured_queries)) == 5
     with CaptureQueriesContext(connection) as unknown:
         response = signed.post(DECISIONS, {"type": "badge", "value": "FFFF0000"})
     assert response.json()["rule"] == "unknown_credential"
     assert len(_statements(unknown.captured_queries)) == 3  # nonce, credential, decision
+
+
+def test_staff_of_the_door_site_found_with_the_credential(world, signed):
+    """Coordinators and the site's concierges enter at any hour; a concierge of another
+    site of the network is an ordinary member there (one statement finds both facts)."""
+    from members.models import Role
+
+    for member, uid in ((world.coordinator, "C0000001"), (world.concierge, "C0000002")):
+        issue_badge(member, uid, actor=None)
+        answer = signed.post(DECISIONS, {"type": "badge", "value": uid}).json()
+        assert (answer["allowed"], answer["rule"]) == (True, "staff"), member
+    Role.objects.filter(member=world.concierge).update(site=world.other_site)
+    answer = signed.post(DECISIONS, {"type": "badge", "value": "C0000002"}).json()
+    assert (answer["allowed"], answer["rule"]) == (False, "closed")
+    decision = AccessDecision.objects.filter(credential__hint="0002").order_by("-pk").first()
+    assert decision.member == world.concierge and "staff" not in decision.facts
 
 
 def test_cached_controller_disabled_or_rekeyed_is_refused_at_once(world, signed, door):
