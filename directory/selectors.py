@@ -173,10 +173,13 @@ def _filtered_sites(filters: Filters, now: dt.datetime | None = None):
             qs = qs.filter(Exists(Resource.objects.filter(
                 site=OuterRef("pk"), kind=RESOURCE_SERVICES[key], is_active=True)))
     if filters.open_now and now is not None:
-        # Each place in its own network's time zone (every zone of the installation: a few
-        # rows; a zone without places costs nothing).
-        zones = set(Network.objects.order_by().values_list("timezone", flat=True).distinct())
-        qs = qs.filter(_open_q([(zone, *_local(now, zone)) for zone in sorted(zones)]))
+        # Each place in its own network's time zone: the networks of each zone (a few rows;
+        # one zone, the usual case, needs no condition on the network).
+        zones = defaultdict(list)
+        for pk, zone in Network.objects.order_by().values_list("pk", "timezone"):
+            zones[zone].append(pk)
+        qs = qs.filter(_open_q([(None if len(zones) == 1 else ids, *_local(now, zone))
+                                for zone, ids in sorted(zones.items())]))
     if filters.open_on:
         qs = qs.filter(_open_q([(None, filters.open_on, None)]))
     if filters.max_price is not None:
@@ -190,16 +193,16 @@ def _local(now: dt.datetime, zone: str) -> tuple[dt.date, dt.time]:
 
 
 def _open_q(moments) -> Q:
-    """Open at one of `moments` — (time zone or None for any, local day, local time or None
-    for "some time that day)" — as SiteSchedule.day reads it: an exception covering the day
-    replaces the weekly hours (when exceptions overlap, a closure wins).
+    """Open at one of `moments` — (network ids or None for all, their local day, local time
+    or None for "some time that day") — as SiteSchedule.day reads it: an exception covering
+    the day replaces the weekly hours (when exceptions overlap, a closure wins).
 
     Four uncorrelated sub-queries (site ids of the weekly hours open then, of the exceptions
     covering the day, open then, closed): the database evaluates each once per statement,
     not once per place, so the cost no longer grows with places × conditions."""
     covering, special, weekly = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
-    for zone, day, at in moments:
-        in_zone = Q(network__timezone=zone) if zone is not None else Q()
+    for networks, day, at in moments:
+        in_zone = Q(network_id__in=networks) if networks is not None else Q()
         covers = in_zone & Q(start_date__lte=day, end_date__gte=day)
         covering |= covers
         weekly_q = in_zone & Q(weekday=day.weekday())
@@ -381,23 +384,22 @@ def normalised_name(name: str) -> str:
 
 
 def _dedup_census(rows: list[dict]) -> list[dict]:
-    """Census rows that are not one of our active places (two queries: our places near the
-    rows' box with their own coordinates, our places in the rows' communes)."""
+    """Census rows that are not one of our active places (one query: our places in the rows'
+    box with their own coordinates, or in the rows' communes)."""
     if not rows:
         return rows
     lats = [r["latitude"] for r in rows]
     lons = [r["longitude"] for r in rows]
     pad_lat = SAME_PLACE_METRES / 110_500 * 2
     pad_lon = pad_lat / max(0.1, math.cos(math.radians(max(abs(v) for v in lats))))
-    near = list(Site.objects.filter(
+    ours = list(Site.objects.filter(
+        Q(latitude__range=(min(lats) - pad_lat, max(lats) + pad_lat),
+          longitude__range=(min(lons) - pad_lon, max(lons) + pad_lon))
+        | Q(insee_code__in={r["insee_code"] for r in rows if r["insee_code"]}),
         is_active=True, network__isnull=False,
-        latitude__range=(min(lats) - pad_lat, max(lats) + pad_lat),
-        longitude__range=(min(lons) - pad_lon, max(lons) + pad_lon),
-    ).order_by().values_list("latitude", "longitude"))
-    names = {(code, normalised_name(name)) for code, name in Site.objects.filter(
-        is_active=True, network__isnull=False,
-        insee_code__in={r["insee_code"] for r in rows if r["insee_code"]},
-    ).order_by().values_list("insee_code", "name")}
+    ).order_by().values_list("insee_code", "name", "latitude", "longitude"))
+    names = {(code, normalised_name(name)) for code, name, _, _ in ours}
+    near = [(lat, lon) for _, _, lat, lon in ours if lat is not None and lon is not None]
     ours_lat = np.array([float(a) for a, _ in near], float)
     ours_lon = np.array([float(b) for _, b in near], float)
     kept = []
