@@ -194,6 +194,9 @@ HUEY["consumer"] = {"workers": env_int("TASKS_WORKERS", 2), "worker_type": "thre
 ACCESS_CONTROLLER_MASTER_KEY = env_str("ACCESS_CONTROLLER_MASTER_KEY")
 ACCESS_CREDENTIAL_KEY = env_str("ACCESS_CREDENTIAL_KEY")
 ACCESS_SIGNATURE_MAX_SKEW = env_int("ACCESS_SIGNATURE_MAX_SKEW", 60)  # seconds
+# How long a server process remembers a controller and a site's hours of the day (seconds;
+# 0: no memory). See access/hotcache.py.
+ACCESS_HOT_CACHE_SECONDS = env_int("ACCESS_HOT_CACHE_SECONDS", 30)
 # Where 24/7 rights, plan end and unpaid invoices come from (see access/entitlements.py):
 # billing adds "unpaid beyond the grace period" to the rights staff set.
 ACCESS_ENTITLEMENTS_PROVIDER = env_str("ACCESS_ENTITLEMENTS_PROVIDER",
