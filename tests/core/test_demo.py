@@ -60,3 +60,14 @@ def _catalogue_is_complete(vercors):
     assert tickets_needed(book, usage_of(office, start, start.replace(hour=12))) == 2
     assert Quota.objects.filter(network=vercors, included_per_month=1000).exists()
     assert EmployerAccount.objects.filter(network=vercors).count() == 1
+    # Sold through the holdings services before the bookings, which then consume them.
+    from billing.models import Consumption, PassPurchase, Subscription, TicketWallet
+
+    holders = set()
+    for model in (Subscription, TicketWallet, PassPurchase):
+        holders |= set(model.objects.filter(network=vercors).values_list("member", flat=True))
+    assert len(holders) == 15
+    assert Subscription.objects.get(member__user__email="membre@demo.maillage.test"
+                                    ).payer_organisation.name == "Scierie du Plateau (démo)"
+    assert set(Consumption.objects.filter(network=vercors).values_list("source", flat=True)) \
+        >= {"subscription", "tickets", "payg"}

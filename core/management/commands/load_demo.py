@@ -106,6 +106,7 @@ class Command(BaseCommand):
                                  "plusieurs.", GERS_SITES)
             people = self._people(vercors, gers, rng)
             self._catalogue(vercors)
+            self._holdings(vercors, people, rng)
         self._bookings(vercors, people, rng)
         self._communes()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
@@ -233,6 +234,51 @@ class Command(BaseCommand):
         employer.save()
         EmployerAccount.objects.create(network=n, organisation=employer,
                                        purchase_order="BC-2026-017")
+
+    def _holdings(self, network, members, rng):
+        """Sold by the coordinator through the billing services, before the bookings so that
+        these consume them: subscriptions (the first member's is paid by the employer),
+        ticket books, passes, price groups and printed pages."""
+        from billing.models import Pass, Plan, PriceGroup, Quota, TicketBook
+        from billing.services import holdings
+        from members.models import Role
+
+        actor = Role.objects.get(network=network, kind=RoleKind.COORDINATOR).member.user
+        now = timezone.now()
+        today = timezone.localdate(timezone=network.tz)
+        start = (today - dt.timedelta(days=21)).replace(day=1)
+        plans = {p.name: p for p in Plan.objects.filter(network=network)}
+        autrans = network.sites.get(slug="autrans")
+        groups = {g.kind: g for g in PriceGroup.objects.filter(network=network)}
+        holdings.join_price_group(members[5], groups["job_seeker"], actor=actor, now=now)
+        holdings.join_price_group(members[6], groups["job_seeker"], actor=actor, now=now)
+        holdings.join_price_group(members[7], groups["other"], actor=actor, now=now,
+                                  valid_from=start)
+        for member, plan, extra in (
+                (members[0], "8 jours par mois", {"commitment_months": 12}),
+                (members[1], "4 jours par mois", {}),
+                (members[2], "12 jours par mois", {"commitment_months": 12}),
+                (members[3], "1 à 2 jours par semaine, badge 24h/24", {"home_site": autrans}),
+                (members[4], "Résident illimité 24h/24", {"home_site": autrans}),
+                (members[7], "1 à 2 jours par semaine, badge 24h/24", {"home_site": autrans}),
+                (members[8], "Équipe : 1 jour par semaine",
+                 {"home_site": autrans, "headcount": 5}),
+                (members[9], "8 jours par mois", {"promo_code": "DECOUVERTE"})):
+            holdings.subscribe(member, plans[plan], starts_on=start, actor=actor, now=now,
+                               **extra)
+        book = TicketBook.objects.get(network=network)
+        for member in members[10:15]:
+            holdings.buy_ticket_book(member, book, actor=actor, now=now,
+                                     purchased_on=today - dt.timedelta(days=rng.randint(20, 40)))
+        passes = {p.duration: p for p in Pass.objects.filter(network=network)}
+        holdings.buy_pass(members[15], passes["week"], valid_from=today - dt.timedelta(days=2),
+                          actor=actor, now=now)
+        holdings.buy_pass(members[16], passes["day"], valid_from=today + dt.timedelta(days=1),
+                          actor=actor, now=now)
+        pages = Quota.objects.get(network=network)
+        for member in members[:3]:
+            holdings.record_quota_usage(member, pages, used_on=today, actor=actor, now=now,
+                                        quantity=rng.randint(200, 1400))
 
     def _user(self, email, first, last):
         if not hasattr(self, "_password_hash"):
