@@ -1,7 +1,9 @@
 """Who may open a site's door, and why: the rules of issue 4, in the order they apply.
 
 1. an unknown, disabled or expired credential opens nothing;
-2. a booking code opens its booking's site during the booked span ± the network's margin;
+2. a booking code opens its booking's site during the booked span ± the network's margin; a
+   guest's invitation code opens the invitation's site on its day during opening hours, while
+   the member who invited may enter (active, access not ended, nothing unpaid);
 3. an inactive member gets nothing; staff of the site (coordinators, its concierges) always
    enter;
 4. nobody enters after their access ended (plan end) nor while an invoice is unpaid beyond the
