@@ -1,4 +1,5 @@
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from bookings.models import Booking
 from members.models import Member, Role
@@ -27,6 +28,10 @@ def test_demo_loads_the_vercors_network_through_the_services(db, capsys):
     # Idempotent: a second run changes nothing.
     count = bookings.count()
     call_command("load_demo")
+    assert Booking.objects.filter(network=vercors).count() == count
+    # Issued invoices are never deleted: --reset refuses clearly and changes nothing.
+    with pytest.raises(CommandError, match="supprimez la base de données"):
+        call_command("load_demo", reset=True)
     assert Booking.objects.filter(network=vercors).count() == count
 
 

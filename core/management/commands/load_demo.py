@@ -6,8 +6,9 @@ import random
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from bookings.errors import BookingError
@@ -89,8 +90,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset=False, seed=42, **options):
         if reset:
-            Network.objects.filter(slug__in=["vercors", "gers"]).delete()
-            User.objects.filter(email__endswith="@demo.maillage.test").delete()
+            try:
+                with transaction.atomic():
+                    Network.objects.filter(slug__in=["vercors", "gers"]).delete()
+                    User.objects.filter(email__endswith="@demo.maillage.test").delete()
+            except (ProtectedError, IntegrityError) as err:
+                # Issued invoices, payments and what they refer to are never deleted (the
+                # database refuses it): a fresh demo needs a fresh database.
+                raise CommandError(
+                    "La démonstration contient des factures émises, qui ne peuvent pas être "
+                    "supprimées : supprimez la base de données (var/maillage.sqlite3) puis "
+                    "relancez « make demo ».") from err
         if Network.objects.filter(slug="vercors").exists():
             self.stdout.write("Les données de démonstration sont déjà chargées.")
             self._print_logins()
