@@ -20,13 +20,22 @@ from payments.models import (
     BatchStatus,
     CheckoutSession,
     DirectDebitBatch,
+    EventOutcome,
     Mandate,
     MandateStatus,
     PaymentSettings,
+    ProviderEvent,
 )
 from payments.providers.base import InvalidSignature, ProviderError, get_provider
 
 log = logging.getLogger(__name__)
+
+
+def _online_enabled() -> bool:
+    try:
+        return get_provider() is not None
+    except ProviderError:
+        return False
 
 
 def _data(request):
@@ -43,7 +52,12 @@ def payment_settings(request):
         form.save()
         messages.success(request, _("Réglages des paiements enregistrés."))
         return redirect("payments_settings", network.slug)
-    return render(request, "payments/settings.html", {"network": network, "form": form})
+    refused = ProviderEvent.objects.filter(
+        checkout__network=network, outcome=EventOutcome.REFUSED).select_related(
+        "checkout__invoice")[:50]
+    return render(request, "payments/settings.html",
+                  {"network": network, "form": form, "refused": refused,
+                   "online": _online_enabled()})
 
 
 @network_view("coordinator")

@@ -305,3 +305,17 @@ def test_same_event_delivered_twice_at_once_is_applied_once(client, billed, stri
     assert response.status_code == 200 and response.content == b"recorded\n"  # the winner's
     assert ProviderEvent.objects.filter(event_id="evt_race").count() == 1
     assert Payment.objects.filter(invoice=invoice).count() == 1
+
+
+def test_refused_online_payments_are_listed_for_the_coordinator_only(client, billed, stripe):
+    w = billed
+    invoice = due_invoice(w, member=w.member, amount="100.00")
+    _location, checkout = start(client, w, invoice)
+    stripe.pay(checkout.session_id, amount_total=100)
+    deliver(client, stripe, "evt_1", "checkout.session.completed", checkout.session_id)
+    client.force_login(w.coordinator.user)
+    page = client.get(f"/r/{w.network.slug}/gestion/paiements/").content.decode()
+    assert "encaissés mais refusés" in page and invoice.number in page
+    assert "amount mismatch: 1.00 EUR" in page
+    client.force_login(w.concierge_b.user)
+    assert client.get(f"/r/{w.network.slug}/gestion/paiements/").status_code == 404
