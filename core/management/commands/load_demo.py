@@ -117,10 +117,28 @@ class Command(BaseCommand):
             people = self._people(vercors, gers, rng)
             self._catalogue(vercors)
             self._holdings(vercors, people, rng)
+            self._payments(vercors, people)
         self._bookings(vercors, people, rng)
         self._communes()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self._print_logins()
+
+    def _payments(self, network, members):
+        """SEPA creditor (invented identifier and account) and direct debit mandates for the
+        demo member and a few others (docs/payments.md)."""
+        from payments.models import PaymentSettings
+        from payments.sepa import create_mandate
+
+        PaymentSettings.objects.update_or_create(network=network, defaults={
+            "creditor_name": "Uto-Pic tiers-lieux du Vercors", "creditor_id": "FR72ZZZ123456",
+            "creditor_iban": "FR1420041010050500013M02606", "creditor_bic": "PSSTFRPPLYO",
+            "reminder_days": [7, 30]})
+        now = timezone.now()
+        for i, member in enumerate(members[:4]):
+            create_mandate(network, member=member, debtor_name=str(member),
+                           iban="FR7630006000011234567890189", bic="AGRIFRPP",
+                           rum=f"UTOPIC-DEMO-{i + 1:04d}",
+                           signed_on=now.date() - dt.timedelta(days=60), actor=None, now=now)
 
     def _communes(self):
         """The shipped communes, for the territory planner (once: a few seconds)."""
