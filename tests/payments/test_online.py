@@ -319,3 +319,21 @@ def test_refused_online_payments_are_listed_for_the_coordinator_only(client, bil
     assert "amount mismatch: 1.00 EUR" in page
     client.force_login(w.concierge_b.user)
     assert client.get(f"/r/{w.network.slug}/gestion/paiements/").status_code == 404
+
+
+def test_the_button_on_the_invoices_page_posts_with_its_csrf_token(billed, stripe):
+    import re
+
+    from django.test import Client
+
+    w = billed
+    invoice = due_invoice(w, member=w.member)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(w.member.user)
+    page = browser.get(f"/r/{w.network.slug}/factures/").content.decode()
+    form = re.search(r'<form method="post" action="([^"]+payer-en-ligne/)" class="inline">'
+                     r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">', page)
+    assert form and form.group(1) == pay_url(w, invoice)
+    assert browser.post(pay_url(w, invoice)).status_code == 403  # without the token
+    response = browser.post(form.group(1), {"csrfmiddlewaretoken": form.group(2)})
+    assert response.status_code == 302 and response["Location"].startswith("https://pay.example/")
