@@ -221,3 +221,11 @@ def test_staff_invoices_page_links_the_exports_for_the_coordinator(client, books
     assert url(books.network) in client.get(staff_page).content.decode()
     client.force_login(books.concierge.user)
     assert url(books.network) not in client.get(staff_page).content.decode()
+
+
+def test_franchise_invoices_have_no_vat_line(billed):
+    invoice = issue(billed.network, member=billed.member)
+    rows = parse(fec_bytes(billed.network, *YEAR))
+    assert [(r["CompteNum"], r["Debit"], r["Credit"]) for r in rows] == [
+        ("411000", "100,00", "0,00"), ("706000", "0,00", "100,00")]
+    assert rows[0]["PieceRef"] == invoice.number
