@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,6 +69,8 @@ from members.models import Member
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 200
+# Accounts written at once by background runs and the command (bench/bench_monthend.py).
+WORKERS = 4
 # A run still queued or running after this long lost its worker: it no longer blocks another.
 STALE_AFTER = dt.timedelta(hours=2)
 
@@ -388,6 +392,34 @@ def _write(ctx: RunContext, bill: Bill, *, issue_date: dt.date, actor, now):
     return invoice
 
 
+def _write_reporting(ctx: RunContext, bill: Bill, **kw):
+    """(invoice or None, error message or None): a failure stays with its account."""
+    try:
+        return _write(ctx, bill, **kw), None
+    except Changed:
+        return None, _("Des éléments ont changé pendant la facturation (annulation ou autre "
+                       "facturation) : relancez la facturation du mois.")
+    except BillingError as exc:
+        return None, exc.message
+    except Exception:  # one account's failure must not stop the others
+        log.exception("month-end: account %s of %s failed", bill.key, ctx.network.slug)
+        return None, _("Erreur interne pendant la facturation.")
+
+
+def _close_worker_connections(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Each worker thread closes its own database connection (one task per thread: they
+    wait for each other at the barrier)."""
+    barrier = threading.Barrier(workers)
+
+    def close():
+        barrier.wait(timeout=60)
+        connections.close_all()
+
+    for future in [pool.submit(close) for _n in range(workers)]:
+        future.result()
+    pool.shutdown()
+
+
 def _totals(ctx: RunContext, bill: Bill) -> tuple[Decimal, Decimal, list]:
     net_total = vat_total = ZERO
     lines = []
@@ -414,10 +446,12 @@ def _member_chunks(network, size: int):
 
 def run_month_end(network, period_start: dt.date, period_end: dt.date, *, preview: bool,
                   actor=None, now=None, progress=None, issue_date: dt.date | None = None,
-                  chunk_size: int = CHUNK_SIZE) -> dict:
+                  chunk_size: int = CHUNK_SIZE, workers: int = 1) -> dict:
     """Invoice (or, with `preview`, only compute) the month for every account of the network.
     Returns the summary: accounts with their lines (preview) or invoice numbers, totals,
-    errors. `progress(processed, total)` is called as accounts are done."""
+    errors. `progress(processed, total)` is called as accounts are done. `workers` > 1 writes
+    that many accounts at once (threads, one connection each; numbering and the ledger stay
+    serialised by their locks)."""
     if period_end < period_start:
         raise BillingError("period", _("La fin de la période précède son début."))
     now = now or timezone.now()
@@ -439,72 +473,80 @@ def run_month_end(network, period_start: dt.date, period_end: dt.date, *, previe
     if progress:
         progress(0, total)
 
-    def settle(bill: Bill):
-        if not bill.has_work:
-            return
+    def prepare(bill: Bill):
         net, vat, lines = _totals(ctx, bill)
         entry = {"account": bill.name, "kind": "organisation" if bill.buyer_organisation
                  else "member", "net": str(net), "vat": str(vat), "gross": str(net + vat),
                  "lines": len(bill.lines)}
         if preview:
             entry["detail"] = lines
-        else:
-            try:
-                invoice = _write(ctx, bill, issue_date=issue_date, actor=actor, now=now)
-            except Changed:
-                summary["errors"].append({"account": bill.name, "error": _(
-                    "Des éléments ont changé pendant la facturation (annulation ou autre "
-                    "facturation) : relancez la facturation du mois.")})
-                return
-            except BillingError as exc:
-                summary["errors"].append({"account": bill.name, "error": exc.message})
-                return
-            except Exception:  # one account's failure must not stop the others
-                log.exception("month-end: account %s of %s failed", bill.key, network.slug)
-                summary["errors"].append({"account": bill.name,
-                                          "error": _("Erreur interne pendant la facturation.")})
+        return bill, entry, net, vat
+
+    def finish(prepared, result):
+        bill, entry, net, vat = prepared
+        if not preview:
+            invoice, error = result
+            if error is not None:
+                summary["errors"].append({"account": bill.name, "error": error})
                 return
             if invoice is None:
                 return
             entry["number"] = invoice.number
-            summary["invoices"] += 1
         if bill.has_charge:
             totals[0] += net
             totals[1] += vat
             summary["accounts"].append(entry)
-            if preview:
-                summary["invoices"] += 1
+            summary["invoices"] += 1
 
-    for ids in _member_chunks(network, chunk_size):
-        members = list(Member.objects.filter(pk__in=ids).select_related("user")
-                       .order_by("pk"))
-        bills: dict[str, Bill] = {}
-        activity: set[int] = set()
-        _collect(ctx, member_q=Q(member_id__in=ids), quota_q=Q(member_id__in=ids),
-                 org_id=None, bills=bills, activity=activity)
-        _membership_fees(ctx, members, activity, bills)
-        for member in members:
-            bill = bills.get(f"m{member.pk}")
-            if bill is not None:
-                settle(bill)
-        processed += len(ids)
-        if progress:
-            progress(processed, total)
+    def settle(bills: list[Bill]):
+        """Write (or only total, for a preview) a chunk's bills; with workers, several
+        accounts at once, each in its own transaction on its own connection."""
+        prepared = [prepare(bill) for bill in bills if bill.has_work]
+        write = {"issue_date": issue_date, "actor": actor, "now": now}
+        if preview:
+            results = [None] * len(prepared)
+        elif pool is not None:
+            results = [f.result() for f in [pool.submit(_write_reporting, ctx, p[0], **write)
+                                            for p in prepared]]
+        else:
+            results = [_write_reporting(ctx, p[0], **write) for p in prepared]
+        for p, result in zip(prepared, results):
+            finish(p, result)
 
-    for org_id, account in employers.items():
-        org = account.organisation
-        bills = {f"o{org_id}": Bill(f"o{org_id}", org.name, buyer_organisation=org)}
-        _collect(ctx, member_q=Q(member__organisation_id=org_id)
-                 | Q(payer_organisation_id=org_id),
-                 quota_q=Q(member__organisation_id=org_id), org_id=org_id, bills=bills)
-        bill = bills[f"o{org_id}"]
-        order = sorted(range(len(bill.lines)), key=lambda i: (
-            getattr(bill.lines[i].member, "display_name", ""), bill.starts[i]))
-        _reorder(bill, order)
-        settle(bill)
-        processed += 1
-        if progress:
-            progress(processed, total)
+    if connections["default"].in_atomic_block:
+        workers = 1  # other connections could not see the caller's uncommitted rows
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not preview else None
+    try:
+        for ids in _member_chunks(network, chunk_size):
+            members = list(Member.objects.filter(pk__in=ids).select_related("user")
+                           .order_by("pk"))
+            bills: dict[str, Bill] = {}
+            activity: set[int] = set()
+            _collect(ctx, member_q=Q(member_id__in=ids), quota_q=Q(member_id__in=ids),
+                     org_id=None, bills=bills, activity=activity)
+            _membership_fees(ctx, members, activity, bills)
+            settle([bills[f"m{m.pk}"] for m in members if f"m{m.pk}" in bills])
+            processed += len(ids)
+            if progress:
+                progress(processed, total)
+
+        for org_id, account in employers.items():
+            org = account.organisation
+            bills = {f"o{org_id}": Bill(f"o{org_id}", org.name, buyer_organisation=org)}
+            _collect(ctx, member_q=Q(member__organisation_id=org_id)
+                     | Q(payer_organisation_id=org_id),
+                     quota_q=Q(member__organisation_id=org_id), org_id=org_id, bills=bills)
+            bill = bills[f"o{org_id}"]
+            order = sorted(range(len(bill.lines)), key=lambda i: (
+                getattr(bill.lines[i].member, "display_name", ""), bill.starts[i]))
+            _reorder(bill, order)
+            settle([bill])
+            processed += 1
+            if progress:
+                progress(processed, total)
+    finally:
+        if pool is not None:
+            _close_worker_connections(pool, workers)
 
     summary["total_net"], summary["total_vat"] = str(totals[0]), str(totals[1])
     summary["total_gross"] = str(totals[0] + totals[1])
@@ -556,7 +598,8 @@ def start_billing_run(network, *, month: dt.date, preview: bool, actor, now) -> 
 def execute_billing_run(run_id: int, *, now=None) -> BillingRun | None:
     """Execute a queued run, saving progress as it goes; failures are stored, not raised."""
     with transaction.atomic():
-        run = (BillingRun.objects.select_for_update().select_related("network", "created_by")
+        run = (BillingRun.objects.select_for_update(of=("self",))
+               .select_related("network", "created_by")
                .filter(pk=run_id, status=BillingRunStatus.QUEUED).first())
         if run is None:
             return None
@@ -570,7 +613,7 @@ def execute_billing_run(run_id: int, *, now=None) -> BillingRun | None:
     try:
         summary = run_month_end(run.network, run.period_start, run.period_end,
                                 preview=run.preview, actor=run.created_by, now=now,
-                                progress=progress)
+                                progress=progress, workers=WORKERS)
     except BillingError as exc:
         run.status, run.error = BillingRunStatus.FAILED, exc.message
     except Exception:

@@ -337,3 +337,37 @@ def test_management_command_previews_and_runs(catalogue):
         call_command("month_end", "vercors", "--month", "2026-13")
     with pytest.raises(CommandError):
         call_command("month_end", "nowhere", "--month", "2026-10")
+
+
+@pytest.fixture
+def _unlink_invoice_lines():
+    """After a transactional test: the billing conftest empties invoice lines (guards
+    lifted); rows pointing at them go first."""
+    yield
+    Consumption.objects.all().delete()
+    Membership.objects.all().delete()
+    QuotaUsage.objects.all().delete()
+    PassPurchase.objects.update(invoice=None)
+    TicketWallet.objects.update(invoice=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_write_accounts_at_once_without_gap_or_double(billed,
+                                                                     _unlink_invoice_lines):
+    """Each worker has its own connection and transaction; numbering and ledger stay
+    serialised by their locks."""
+    w = billed
+    plan = h.make_plan(w.network, "Mensuel", "100.00")
+    members = [f.make_member(w.network, f.make_user(f"w{i}@example.org")) for i in range(12)]
+    for i, member in enumerate(members):
+        h.subscribe(member, plan, d(2026, 10, 1 + i))
+        h.consumption(member, w.desks, d(2026, 10, 20), "20.00")
+    preview = run(w.network, preview=True)
+    summary = run(w.network, workers=3, chunk_size=5)
+    assert summary["errors"] == [] and summary["invoices"] == 12
+    assert summary["total_net"] == preview["total_net"]
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"VER-2026-{i:06d}" for i in range(1, 13)]
+    assert verify_ledger(w.network) == (12, [])
+    assert run(w.network, workers=3)["invoices"] == 0
+    assert not Consumption.objects.filter(invoice_line__isnull=True).exists()

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from billing.errors import BillingError
 from billing.proration import month_bounds
-from billing.services.monthend import run_month_end
+from billing.services.monthend import WORKERS, run_month_end
 from places.models import Network
 
 
@@ -19,8 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--preview", action="store_true",
                             help="compute lines and totals, write nothing")
+        parser.add_argument("--workers", type=int, default=WORKERS,
+                            help=f"accounts written at once (default {WORKERS})")
 
-    def handle(self, *args, network, month, preview, **options):
+    def handle(self, *args, network, month, preview, workers, **options):
         try:
             net = Network.objects.get(slug=network)
         except Network.DoesNotExist as exc:
@@ -38,7 +40,7 @@ class Command(BaseCommand):
 
         try:
             summary = run_month_end(net, start, end, preview=preview, actor=None, now=now,
-                                    progress=progress)
+                                    progress=progress, workers=max(1, workers))
         except BillingError as exc:
             raise CommandError(exc.message) from exc
         for account in summary["accounts"]:
