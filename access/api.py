@@ -119,7 +119,8 @@ def _controller(key_id: str):
     return found
 
 
-def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> None:
+def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime,
+                relaxed: bool = False) -> None:
     """Refuse a replayed request, and note when the controller was last heard of."""
     # Only signed requests reach the nonce table; a nonce outlives the skew window by design
     # (purged by access.tasks.purge_nonces after 2 × skew).
@@ -129,9 +130,13 @@ def spend_nonce(controller: DoorController, nonce: str, *, now: dt.datetime) -> 
     # controller itself may come from the per-process cache (see _controller).
     table = ControllerNonce._meta.db_table
     controllers = DoorController._meta.db_table
+    # `relaxed`: see _relaxed_commit_applies; set in this statement, not a round trip of its own.
+    source = ""
+    if relaxed and _relaxed_commit_applies():
+        source = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (controller_id, nonce, seen_at) SELECT %s, %s, %s "  # noqa: S608 - table names from the models
+            f"INSERT INTO {table} (controller_id, nonce, seen_at) SELECT %s, %s, %s {source}"  # noqa: S608 - table names from the models
             f"WHERE EXISTS (SELECT 1 FROM {controllers} WHERE id = %s AND is_active = %s "
             "AND key_salt = %s) "
             "ON CONFLICT (controller_id, nonce) DO NOTHING RETURNING id",
@@ -167,17 +172,15 @@ def _body(request) -> dict:
     return data
 
 
-def _relaxed_commit() -> None:
-    """On PostgreSQL, do not wait for the write-ahead log to reach the disk before answering
-    the door (`synchronous_commit = off` for this transaction only). The database stays
-    consistent; a crash may lose the last fraction of a second of decisions and nonces (a
-    replay of those requests still needs to fall within the ±60 s window). Under I/O load
-    the flush was the slowest step of a door request. ACCESS_DOOR_SYNCHRONOUS_COMMIT = True
-    keeps the default behaviour."""
-    if connection.vendor == "postgresql" and not getattr(
-            settings, "ACCESS_DOOR_SYNCHRONOUS_COMMIT", False):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+def _relaxed_commit_applies() -> bool:
+    """On PostgreSQL, the door's write transaction does not wait for the write-ahead log to
+    reach the disk before answering (`synchronous_commit = off` for that transaction only,
+    set by the nonce insert). The database stays consistent; a crash may lose the last
+    fraction of a second of decisions and nonces (a replay of those requests still needs to
+    fall within the ±60 s window). Under I/O load the flush was the slowest step of a door
+    request. ACCESS_DOOR_SYNCHRONOUS_COMMIT = True keeps the default behaviour."""
+    return connection.vendor == "postgresql" and not getattr(
+        settings, "ACCESS_DOOR_SYNCHRONOUS_COMMIT", False)
 
 
 def _preloaded_policy(controller) -> AccessPolicy:
@@ -213,8 +216,7 @@ def decisions(request):
         decision = decide_at_door(controller, kind=kind, value=value[:64], now=now,
                                   policy=policy)
         with transaction.atomic():
-            _relaxed_commit()
-            spend_nonce(controller, nonce, now=now)
+            spend_nonce(controller, nonce, now=now, relaxed=True)
             record_door_decision(controller, decision, now=now, event_id=event_id,
                                  policy=policy)
     except Refused as refused:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from access import crypto
-from access.entitlements import entitlements_for
+from access.entitlements import entitlements_for, preloaded_rights
 from access.models import (
     AccessDecision,
     AllowListIssue,
@@ -21,6 +21,7 @@ from access.models import (
     CredentialKind,
     DecisionOrigin,
     DoorController,
+    MemberAccess,
     PresenceSource,
 )
 from access.presence import (
@@ -54,13 +55,15 @@ def find_credential(network, kind: str, value: str, *, site=None) -> Credential 
 
 def _credential_sql() -> str:
     credential, member = Credential._meta.db_table, Member._meta.db_table
-    role = Role._meta.db_table
+    role, rights = Role._meta.db_table, MemberAccess._meta.db_table
     member_columns = ", ".join(f'm."{column}" AS "m__{column}"' for column in _MEMBER_COLUMNS)
     return (
-        f'SELECT c.*, {member_columns}, EXISTS (SELECT 1 FROM "{role}" r '  # noqa: S608 - table names from the models
+        f'SELECT c.*, {member_columns}, ma.around_the_clock AS ma_clock, '  # noqa: S608 - table names from the models
+        f'ma.access_until AS ma_until, EXISTS (SELECT 1 FROM "{role}" r '
         "WHERE r.member_id = c.member_id AND (r.kind = %s OR (r.kind = %s AND "
         "(r.site_id IS NULL OR r.site_id = %s)))) AS site_staff "
         f'FROM "{credential}" c LEFT JOIN "{member}" m ON m.id = c.member_id '
+        f'LEFT JOIN "{rights}" ma ON ma.member_id = c.member_id '
         "WHERE c.network_id = %s AND c.secret_hash = %s AND c.kind IN ({kinds})")
 
 
@@ -83,6 +86,11 @@ def _credential_at_door(network_id, secret_hash, kinds, site_id) -> Credential |
         member = Member.from_db(Credential.objects.db, names, [values[n] for n in names])
         member.is_active = bool(member.is_active)  # SQLite answers 0/1 to a raw query
         found._state.fields_cache["member"] = member
+        until = found.ma_until
+        if isinstance(until, str):  # SQLite answers text to a raw query
+            until = dt.date.fromisoformat(until)
+        # The member's staff-set rights (MemberAccess), for access.entitlements.
+        found.member_rights = {found.member_id: (bool(found.ma_clock), until)}
     found.site_staff = bool(found.site_staff)
     return found
 
@@ -139,7 +147,9 @@ def decide_at_door(controller: DoorController, *, kind: str, value: str, now: dt
     """The decision for a controller's door, without recording it (reads only)."""
     site = controller.site
     credential = find_credential(site.network, kind, value, site=site)
-    return decide(site, credential, now=now, policy=policy or policy_for(site.network))
+    rights = getattr(credential, "member_rights", None) or {}
+    with preloaded_rights(rights):
+        return decide(site, credential, now=now, policy=policy or policy_for(site.network))
 
 
 def record_door_decision(controller: DoorController, decision: Decision, *, now: dt.datetime,

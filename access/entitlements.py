@@ -10,6 +10,8 @@ staff set on each member (MemberAccess): 24/7 access and an end date; nobody is 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from dataclasses import dataclass
 
@@ -33,10 +35,30 @@ class Entitlements:
         }
 
 
+# Rights already read with the credential at a door ({member_id: (24/7, access_until)}),
+# so that staff_granted needs no query of its own there (see access.doors).
+_preloaded: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "access_preloaded_rights", default=None)
+
+
+@contextlib.contextmanager
+def preloaded_rights(rights: dict):
+    token = _preloaded.set(rights)
+    try:
+        yield
+    finally:
+        _preloaded.reset(token)
+
+
 def staff_granted(network, member_ids, *, now, grace_days) -> dict[int, Entitlements]:
     """Rights set by staff on MemberAccess rows; members without a row hold nothing special."""
     from access.models import MemberAccess
 
+    member_ids = list(member_ids)
+    known = _preloaded.get()
+    if known is not None and all(mid in known for mid in member_ids):
+        return {mid: Entitlements(around_the_clock=bool(known[mid][0]),
+                                  access_until=known[mid][1]) for mid in member_ids}
     rows = (MemberAccess.objects.filter(network=network, member_id__in=list(member_ids))
             .values_list("member_id", "around_the_clock", "access_until"))
     found = {mid: Entitlements(around_the_clock=clock, access_until=until)
