@@ -19,6 +19,7 @@ import logging
 import secrets
 
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from schwifty import BIC, IBAN
@@ -151,17 +152,32 @@ def sequence_type(mandate: Mandate) -> str:
     return SequenceType.RECURRING if used.exists() else SequenceType.FIRST
 
 
+def lapsed(mandate, collection_date: dt.date) -> bool:
+    """SEPA rulebook: a mandate unused for 36 months (since its last collection, or since its
+    signature if never used) has lapsed and must be signed again. Needs `last_used`
+    (annotated by `debit_candidates`)."""
+    since = mandate.last_used or mandate.signed_on
+    try:
+        limit = since.replace(year=since.year + 3)
+    except ValueError:  # 29 February
+        limit = since.replace(year=since.year + 3, day=28)
+    return collection_date > limit
+
+
 def debit_candidates(network, *, collection_date: dt.date):
     """(invoice, mandate, amount) for every issued invoice with something left to pay whose
-    buyer has an active mandate signed by the collection date, and that no batch still
-    waiting to be collected already holds."""
+    buyer has an active mandate signed by the collection date and not lapsed, and that no
+    batch still waiting to be collected already holds."""
     pending = DirectDebitItem.objects.filter(network=network, status=ItemStatus.PENDING)
     invoices = with_balances(Invoice.objects.filter(
         network=network, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
         .exclude(pk__in=pending.values("invoice_id"))).filter(balance__gt=0).order_by(
         "issue_date", "number")
-    mandates = Mandate.objects.filter(network=network, status=MandateStatus.ACTIVE,
-                                      signed_on__lte=collection_date)
+    mandates = [m for m in Mandate.objects.filter(
+        network=network, status=MandateStatus.ACTIVE, signed_on__lte=collection_date).annotate(
+        last_used=Max("items__batch__collection_date",
+                      filter=~Q(items__status=ItemStatus.REJECTED)))
+        if not lapsed(m, collection_date)]
     by_member = {m.debtor_member_id: m for m in mandates if m.debtor_member_id}
     by_org = {m.debtor_organisation_id: m for m in mandates if m.debtor_organisation_id}
     for invoice in invoices:

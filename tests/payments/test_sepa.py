@@ -306,3 +306,39 @@ def test_return_after_collection_is_recorded_and_the_payment_stays(creditor):
     later = build_batch(w.network, collection_date=dt.date(2027, 1, 4), actor=None,
                         now=AFTER_COLLECTION)
     assert [i.sequence_type for i in later.items.all()] == ["RCUR"]
+
+
+def test_a_mandate_unused_for_36_months_has_lapsed(creditor):
+    w = creditor
+    mandate_for(w, member=w.member, signed_on=dt.date(2023, 11, 20))  # never used since
+    other = f.make_member(w.network, f.make_user("autre@example.org"))
+    mandate_for(w, member=other, signed_on=dt.date(2023, 11, 26), iban=IBAN_B, bic=BIC_B,
+                debtor_name="Autre")
+    due_invoice(w, member=w.member)
+    kept = due_invoice(w, member=other)
+    batch = build_batch(w.network, collection_date=dt.date(2026, 11, 25), actor=None, now=NOW)
+    assert [i.invoice_id for i in batch.items.all()] == [kept.pk]
+
+
+def test_a_collection_restarts_the_36_months(creditor):
+    from payments.models import DirectDebitBatch, DirectDebitItem
+
+    w = creditor
+    mandate = mandate_for(w, member=w.member, signed_on=dt.date(2023, 1, 10))
+    old_invoice = due_invoice(w, member=w.member, amount="5.00")
+    old_batch = DirectDebitBatch.objects.create(
+        network=w.network, collection_date=dt.date(2024, 6, 5), message_id="OLD-1",
+        created_at=NOW, status=BatchStatus.COLLECTED)
+    DirectDebitItem.objects.create(network=w.network, batch=old_batch, invoice=old_invoice,
+                                   mandate=mandate, amount=Decimal("5.00"),
+                                   sequence_type="FRST", end_to_end_id="OLD-1-1",
+                                   status=ItemStatus.COLLECTED)
+    invoice = due_invoice(w, member=w.member)
+    batch = build_batch(w.network, collection_date=dt.date(2026, 11, 25), actor=None, now=NOW)
+    assert {(i.invoice_id, i.sequence_type) for i in batch.items.all()} == {
+        (old_invoice.pk, "RCUR"), (invoice.pk, "RCUR")}
+    DirectDebitItem.objects.filter(batch=old_batch).update(status=ItemStatus.REJECTED)
+    batch.items.all().delete()
+    batch.delete()
+    with pytest.raises(PaymentsError):  # a rejected debit is no use: lapsed since 2026-01-10
+        build_batch(w.network, collection_date=dt.date(2026, 11, 25), actor=None, now=NOW)
