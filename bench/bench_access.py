@@ -1,12 +1,13 @@
 """Door access benchmark (issue 4; figures recorded in docs/benchmarks.md).
 
     .venv/bin/python bench/bench_access.py --db sqlite|postgres [--members 5000]
-        [--controllers 50] [--requests 3000] [--clients 4] [--quick]
+        [--controllers 50] [--requests 3000] [--clients 4] [--quick] [--all-open]
         [--server gunicorn|runserver] [--workers 2] [--conn-max-age 600]
 
 Builds a fresh database (SQLite file under $MAILLAGE_VAR_DIR/bench/, or the PostgreSQL database
 `bench_access`) holding one network of 10 sites, N members with a badge each (10 % with 24/7
-rights, 5 % with a PIN too) and the controllers spread over the sites; starts the real server
+rights, 5 % with a PIN too) and the controllers spread over the sites (open 9:00-18:00 on
+weekdays, or all day every day with --all-open); starts the real server
 (gunicorn by default, `--server runserver` for Django's) on 127.0.0.1, and sends signed
 decisions from several client threads, each as the reference controller does (HMAC, nonce).
 Prints decisions/s, p50/p95/max latency seen by the controller, then the size and build time
@@ -47,6 +48,9 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     p.add_argument("--conn-max-age", type=int, default=600,
                    help="DATABASE_CONN_MAX_AGE of the server (0: a new connection per request)")
+    p.add_argument("--all-open", action="store_true",
+                   help="sites open every day 00:00-23:59, so members are let in (the daytime "
+                        "path: presence and check-in recorded) whatever the real clock")
     p.add_argument("--quick", action="store_true",
                    help="500 members, 5 controllers, 200 requests: a smoke run (tests)")
     args = p.parse_args(argv)
@@ -97,9 +101,13 @@ def build(args, rng):
                                  address="1 place", postcode="38880", city="Autrans",
                                  insee_code="38021", members_24_7=i % 2 == 0)
              for i in range(10)]
+    if args.all_open:
+        hours = [(d, dt.time(0), dt.time(23, 59)) for d in range(7)]
+    else:
+        hours = [(d, dt.time(9), dt.time(18)) for d in range(5)]
     OpeningHours.objects.bulk_create([
-        OpeningHours(network=network, site=s, weekday=d, opens=dt.time(9), closes=dt.time(18))
-        for s in sites for d in range(5)])
+        OpeningHours(network=network, site=s, weekday=d, opens=opens, closes=closes)
+        for s in sites for d, opens, closes in hours])
     users = User.objects.bulk_create([User(email=f"m{i}@bench.test", password="!")
                                       for i in range(args.members)])
     members = Member.objects.bulk_create([Member(network=network, user=u) for u in users])
@@ -199,7 +207,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     controllers, uids = build(args, rng)
     print(f"dataset: {args.members} members with a badge, {args.controllers} controllers on "
-          f"10 sites ({args.db}), built in {time.perf_counter() - t0:.1f} s; server: "
+          f"10 sites ({args.db}{', open all day' if args.all_open else ''}), built in "
+          f"{time.perf_counter() - t0:.1f} s; server: "
           f"{args.server}, DATABASE_CONN_MAX_AGE={args.conn_max_age}")
     proc, url = start_server(env, args)
     try:
