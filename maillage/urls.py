@@ -15,6 +15,7 @@ network_patterns = [
     path("territoire/", include("territory.urls")),
     path("", include("access.urls")),
     path("", include("billing.urls")),
+    path("", include("billing.urls_holdings")),
     path("accueil/facturation/", include("billing.urls_monthend")),
     path("", include("payments.urls")),
 ]

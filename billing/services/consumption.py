@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from billing.allowance import Span, allowance_in_period, month_bounds
+from billing.allowance import Span
 from billing.models import (
     Consumption,
     ConsumptionSource,
@@ -51,6 +52,7 @@ from billing.models import (
     UnitPrice,
 )
 from billing.pricing import PricingError, Usage, payg_quote, tickets_needed, usage_of
+from billing.selectors_holdings import subscription_balance, with_tickets_left
 from bookings.errors import BookingError
 from members.models import Member
 
@@ -121,12 +123,9 @@ class _Payer:
             "plan").prefetch_related("pauses").order_by("starts_on"))
 
     def wallets(self, day):
-        return list(TicketWallet.objects.filter(
-            member=self.member, purchased_on__lte=day, valid_until__gte=day).annotate(
-            used=Coalesce(Sum("consumptions__tickets",
-                              filter=Q(consumptions__reversed_at__isnull=True)), 0,
-                          output_field=IntegerField())).select_related("book").prefetch_related(
-            "book__costs").order_by("valid_until", "pk"))
+        return list(with_tickets_left(TicketWallet.objects.filter(
+            member=self.member, purchased_on__lte=day, valid_until__gte=day)).select_related(
+            "book").prefetch_related("book__costs").order_by("valid_until", "pk"))
 
     def price_groups(self, day):
         return [m.price_group for m in PriceGroupMembership.objects.filter(
@@ -200,22 +199,16 @@ class _Payer:
                     and sub.home_site_id != self.site_id)
 
     def allowance_left(self, sub: Subscription, day: dt.date) -> bool:
-        plan = sub.plan
-        allowed, first, last = allowance_in_period(plan, Span.of(sub), day)
-        month_first, month_last = month_bounds(day)
-        used = set(Consumption.objects.filter(
-            subscription=sub, reversed_at__isnull=True, day__gte=min(first, month_first),
-            day__lte=max(last, month_last)).values_list("day", "site_id"))
-        days_used = {u for u, _site in used if first <= u <= last}
-        if allowed is not None and day not in days_used and len(days_used) >= allowed:
+        """Room in the period's allowance (a day already counted is free) and, away from the
+        home site, under the monthly away cap."""
+        balance = subscription_balance(sub, day)
+        if balance.allowed is not None and day not in balance.days \
+                and balance.used >= balance.allowed:
             return False
+        cap = sub.plan.away_cap_days
         away = sub.home_site_id is not None and self.site_id != sub.home_site_id
-        if away and plan.away_cap_days is not None:
-            away_days = {u for u, site in used
-                         if month_first <= u <= month_last and site != sub.home_site_id}
-            if day not in away_days and len(away_days) >= plan.away_cap_days:
-                return False
-        return True
+        return not (away and cap is not None and day not in balance.away_days
+                    and balance.away_used >= cap)
 
     # --- 3. tickets -----------------------------------------------------------------
     def take_tickets(self, d: _Day, persons: int) -> list[Consumption]:
@@ -228,14 +221,14 @@ class _Payer:
                 continue
             if per_person is None:
                 per_person = needed
-            if needed == per_person and wallet.tickets > wallet.used:
+            if needed == per_person and wallet.left > 0:
                 candidates.append(wallet)
-        self.tickets_short = per_person, sum(w.tickets - w.used for w in candidates)
+        self.tickets_short = per_person, sum(w.left for w in candidates)
         if per_person is None or self.tickets_short[1] < per_person * persons:
             return []
         rows, need = [], per_person * persons
         for wallet in candidates:
-            take = min(need, wallet.tickets - wallet.used)
+            take = min(need, wallet.left)
             rows.append(self.row(d, ConsumptionSource.TICKETS, wallet=wallet, tickets=take))
             need -= take
             if not need:
@@ -298,10 +291,14 @@ def consume(booking, *, resource, member, now, strict: bool = True) -> list[Cons
     if not usage.halves:
         return []
     days = _days(booking, usage, resource.network.tz)
-    locked = lock_member(member.pk, network_id=resource.network_id, kind=resource.kind,
-                         first=days[0].day, last=days[-1].day)
-    rows = _Payer(booking, resource, locked, strict=strict).rows(days)
-    return Consumption.objects.bulk_create(rows) if rows else []
+    # Inside the booking's transaction in practice (not in the tests' unguarded controls):
+    # no savepoint, the lock is held until the booking commits.
+    in_transaction = transaction.get_connection().in_atomic_block
+    with nullcontext() if in_transaction else transaction.atomic():
+        locked = lock_member(member.pk, network_id=resource.network_id, kind=resource.kind,
+                             first=days[0].day, last=days[-1].day)
+        rows = _Payer(booking, resource, locked, strict=strict).rows(days)
+        return Consumption.objects.bulk_create(rows) if rows else []
 
 
 def give_back(booking, *, now) -> int:

@@ -125,6 +125,20 @@ def fillers(world):
         "family": "abonnements",  # a catalogue family (billing/urls_catalogue.py)
         "item_id": Plan.objects.create(network=world.network, name="x", price=1,
                                        allowance="unlimited").pk,
+        **_holdings(world, day),
+    }
+
+
+def _holdings(world, day):
+    from billing.models import Plan, PriceGroup, PriceGroupMembership, Subscription
+
+    plan = Plan.objects.create(network=world.network, name="y", price=1, allowance="unlimited")
+    group = PriceGroup.objects.create(network=world.network, kind="student", name="Étudiants")
+    return {
+        "subscription_id": Subscription.objects.create(network=world.network, member=world.member,
+                                                       plan=plan, starts_on=day).pk,
+        "membership_id": PriceGroupMembership.objects.create(
+            network=world.network, member=world.member, price_group=group).pk,
     }
 
 
