@@ -1,8 +1,9 @@
 """The database's own refusal to change what billing must never change.
 
 - group "invoices": issued invoices and their lines (migration 0003_invoice_immutability);
-- group "append_only": payments, ledger entries and period closings, which are only ever
-  inserted (migration 0006_append_only_payments_and_ledger).
+- group "append_only": payments, ledger entries, period closings and payment reversals, which
+  are only ever inserted (migration 0006_append_only_payments_and_ledger; reversals added by
+  0009_payment_reversals).
 
 PostgreSQL: plpgsql triggers raising SQLSTATE 23001 (restrict_violation, an IntegrityError).
 SQLite: triggers with RAISE(ABORT) (also an IntegrityError). `install()` is idempotent.
@@ -54,8 +55,10 @@ PG_UNINSTALL = [
     "DROP FUNCTION IF EXISTS billing_refuse_issued_line_change()",
 ]
 
-APPEND_ONLY_TABLES = ("billing_payment", "billing_ledgerentry", "billing_periodclosing")
-APPEND_ONLY_MESSAGE = "billing: payments, ledger entries and closings cannot be changed"
+APPEND_ONLY_TABLES = ("billing_payment", "billing_ledgerentry", "billing_periodclosing",
+                      "billing_paymentreversal")
+APPEND_ONLY_MESSAGE = ("billing: payments, reversals, ledger entries and closings cannot be "
+                       "changed")
 PG_APPEND_ONLY_INSTALL = [
     f"""
 CREATE OR REPLACE FUNCTION billing_refuse_change() RETURNS trigger AS $$
@@ -75,6 +78,12 @@ PG_APPEND_ONLY_UNINSTALL = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {tab
 SQLITE_APPEND_ONLY_TRIGGERS = {
     f"{table}_no_{op.lower()}": f"BEFORE {op} ON {table}"
     for table in APPEND_ONLY_TABLES for op in ("UPDATE", "DELETE")}
+
+
+def _on_missing_table(sql: str, missing: set[str]) -> bool:
+    """A statement about an append-only table that does not exist yet: migration 0006 runs
+    before 0009 creates billing_paymentreversal, whose triggers 0009 installs."""
+    return any(sql.endswith(f" ON {table}") or f" ON {table} " in sql for table in missing)
 
 _ISSUED = "(SELECT status FROM billing_invoice WHERE id = {ref}.invoice_id) = 'issued'"
 SQLITE_TRIGGERS = {
@@ -106,6 +115,14 @@ GROUPS = ("invoices", "append_only")
 
 
 def _statements(connection, group: str, *, drop: bool) -> list[str]:
+    statements = _all_statements(connection, group, drop=drop)
+    if group != "append_only":
+        return statements
+    missing = set(APPEND_ONLY_TABLES) - set(connection.introspection.table_names())
+    return [sql for sql in statements if not _on_missing_table(sql, missing)]
+
+
+def _all_statements(connection, group: str, *, drop: bool) -> list[str]:
     if connection.vendor == "postgresql":
         if group == "invoices":
             return PG_UNINSTALL if drop else PG_INSTALL

@@ -1,7 +1,7 @@
-"""The hash-chained ledger: every issued invoice, credit note, payment and period closing, in
-order. Each entry stores the canonical JSON of its record as text (hashed byte for byte) and
-SHA-256(previous hash + "\n" + that JSON); `verify_ledger` recomputes the chain and compares
-each entry with the live record."""
+"""The hash-chained ledger: every issued invoice, credit note, payment, payment reversal and
+period closing, in order. Each entry stores the canonical JSON of its record as text (hashed
+byte for byte) and SHA-256(previous hash + "\n" + that JSON); `verify_ledger` recomputes the
+chain and compares each entry with the live record."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ class LedgerKind(models.TextChoices):
     INVOICE = "invoice", _("facture")
     CREDIT_NOTE = "credit_note", _("avoir")
     PAYMENT = "payment", _("paiement")
+    REVERSAL = "reversal", _("annulation de paiement")
     CLOSING = "closing", _("clôture de période")
 
 

@@ -23,7 +23,8 @@ def _guards_survive_flush(request):
     if transactional and connection.vendor == "sqlite":
         db_guards.uninstall(connection)
         with connection.cursor() as cursor:
-            for table in ("billing_invoicedocument", "billing_payment", "billing_ledgerentry",
+            for table in ("billing_invoicedocument", "billing_paymentreversal",
+                          "billing_payment", "billing_ledgerentry",
                           "billing_periodclosing", "billing_invoiceline", "billing_invoice"):
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
         db_guards.install(connection)
