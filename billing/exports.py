@@ -8,11 +8,14 @@ FEC mapping (see docs/billing.md, "Accounting exports"):
   445710 (TVA collectée) by its VAT per rate. A credit note is the same entry reversed.
 - Payments: journal BQ "Banque" (512000) for cheque, transfer, SEPA direct debit and online
   payments, CA "Caisse" (530000) for cash: debit 512000/530000, credit 411000 (buyer).
-- Lettering: the 411000 lines of an invoice, of its payments and of its credit notes share a
-  letter (derived from the invoice id, so stable across exports) once the invoice is fully
-  settled by pieces dated on or before the end of the export; DateLet is the date of the
-  last of them.
-- One entry (EcritureNum) per invoice, credit note or payment, numbered continuously in
+- Payment reversals (a mistaken entry, a returned debit, a bounced cheque, a refund): the
+  payment's entry reversed, in the same journal, dated the reversal day: debit 411000
+  (buyer), credit 512000/530000; PieceRef ANN-<reversal id>.
+- Lettering: the 411000 lines of an invoice, of its payments, of their reversals and of its
+  credit notes share a letter (derived from the invoice id, so stable across exports) once
+  the invoice is fully settled by pieces dated on or before the end of the export; DateLet
+  is the date of the last of them.
+- One entry (EcritureNum) per invoice, credit note, payment or reversal, numbered continuously in
   chronological order; ValidDate is the issue date (an issued invoice is final) or the day
   the payment was recorded. Amounts with a comma decimal, "0,00" on the other side;
   Montantdevise/Idevise empty (everything is in euros). Fields are tab-separated, with the
@@ -32,7 +35,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Max, Sum
 from django.utils import translation
 
-from billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
+    ReversalReason,
+)
 from core.money import ZERO
 
 CENT = Decimal("0.01")
@@ -113,13 +124,21 @@ def fec_filename(network, end: dt.date) -> str:
 
 
 def _settlements(network, invoice_ids, end: dt.date) -> dict[int, dt.date]:
-    """Invoices (of those ids) fully settled by payments and credit notes dated on or
-    before `end`, with the date of the last settling piece."""
+    """Invoices (of those ids) fully settled by payments (less their reversals) and credit
+    notes dated on or before `end`, with the date of the last settling piece."""
     paid = defaultdict(lambda: [ZERO, None])
     for row in (Payment.objects.filter(network=network, invoice_id__in=invoice_ids,
                                        received_on__lte=end)
                 .values("invoice_id").annotate(total=Sum("amount"), last=Max("received_on"))):
         paid[row["invoice_id"]] = [row["total"], row["last"]]
+    for row in (PaymentReversal.objects.filter(network=network,
+                                               payment__invoice_id__in=invoice_ids,
+                                               reversed_on__lte=end)
+                .values("payment__invoice_id")
+                .annotate(total=Sum("payment__amount"), last=Max("reversed_on"))):
+        entry = paid[row["payment__invoice_id"]]
+        entry[0] -= row["total"]
+        entry[1] = max(filter(None, [entry[1], row["last"]]))
     for row in (Invoice.objects.filter(network=network, credited_invoice_id__in=invoice_ids,
                                        status=InvoiceStatus.ISSUED, issue_date__lte=end)
                 .values("credited_invoice_id")
@@ -143,18 +162,25 @@ def fec_lines(network, start: dt.date, end: dt.date) -> list[FecLine]:
         .select_related("credited_invoice").order_by("issue_date", "issued_at", "pk"))
     payments = list(Payment.objects.filter(network=network, received_on__range=(start, end))
                     .select_related("invoice").order_by("received_on", "recorded_at", "pk"))
+    reversals = list(PaymentReversal.objects.filter(
+        network=network, reversed_on__range=(start, end)).select_related("payment__invoice")
+        .order_by("reversed_on", "recorded_at", "pk"))
     invoice_ids = ({d.credited_invoice_id or d.pk for d in documents}
-                   | {p.invoice_id for p in payments})
+                   | {p.invoice_id for p in payments}
+                   | {r.payment.invoice_id for r in reversals})
     settled = _settlements(network, invoice_ids, end)
 
     events = [(d.issue_date, 0, d.issued_at, d.pk, d) for d in documents]
     events += [(p.received_on, 1, p.recorded_at, p.pk, p) for p in payments]
+    events += [(r.reversed_on, 2, r.recorded_at, r.pk, r) for r in reversals]
     events.sort(key=lambda e: e[:4])
     lines: list[FecLine] = []
     number = 0
     for _day, _kind, _at, _pk, item in events:
         if isinstance(item, Invoice):
             entry = _invoice_entry(item, number + 1, settled)
+        elif isinstance(item, PaymentReversal):
+            entry = _reversal_entry(item, number + 1, settled, network)
         else:
             entry = _payment_entry(item, number + 1, settled, network)
         if entry:
@@ -219,6 +245,28 @@ def _payment_entry(payment, number: int, settled, network) -> list[FecLine]:
     ]
 
 
+def _reversal_entry(reversal, number: int, settled, network) -> list[FecLine]:
+    """The payment's entry reversed: debit 411000 (buyer), credit the bank or the till."""
+    payment = reversal.payment
+    invoice = payment.invoice
+    cash = payment.method == PaymentMethod.CASH
+    journal, account = (CASH, CASH_ACCOUNT) if cash else (BANK, BANK_ACCOUNT)
+    valid = reversal.recorded_at.astimezone(network.tz).date()
+    label = " ".join(filter(None, [
+        f"Annulation règlement {invoice.number} REG-{payment.pk}",
+        str(ReversalReason(reversal.reason).label), reversal.note]))
+    common = dict(journal=journal, number=number, date=reversal.reversed_on,
+                  piece_ref=f"ANN-{reversal.pk}", piece_date=reversal.reversed_on,
+                  label=label, valid_date=max(valid, reversal.reversed_on))
+    letter = invoice.pk in settled
+    return [
+        FecLine(account=CUSTOMERS, aux=customer_account(invoice), debit=payment.amount,
+                credit=ZERO, letter=letter_of(invoice.pk) if letter else "",
+                letter_date=settled.get(invoice.pk), **common),
+        FecLine(account=account, aux=("", ""), debit=ZERO, credit=payment.amount, **common),
+    ]
+
+
 def fec_text(lines: list[FecLine]) -> str:
     out = io.StringIO()
     out.write(FEC_SEPARATOR.join(FEC_COLUMNS) + "\r\n")
@@ -264,12 +312,29 @@ def invoices_csv(network, start: dt.date, end: dt.date) -> bytes:
 
 
 def payments_csv(network, start: dt.date, end: dt.date) -> bytes:
+    """Payments received and reversals dated in the range; a reversal is a row of its own
+    with the payment's amount negated (so the column sums to what was kept)."""
     payments = (Payment.objects.filter(network=network, received_on__range=(start, end))
-                .select_related("invoice").order_by("received_on", "pk"))
+                .select_related("invoice"))
+    reversals = (PaymentReversal.objects.filter(network=network,
+                                                reversed_on__range=(start, end))
+                 .select_related("payment__invoice"))
     with translation.override("fr"):
+        rows = [(p.received_on, 0, p.pk, [
+            p.received_on.isoformat(), p.invoice.number, p.invoice.buyer_name,
+            str(PaymentMethod(p.method).label), p.reference, _amount(p.amount),
+            p.recorded_at.astimezone(network.tz).isoformat(timespec="seconds")])
+            for p in payments]
+        rows += [(r.reversed_on, 1, r.pk, [
+            r.reversed_on.isoformat(), r.payment.invoice.number, r.payment.invoice.buyer_name,
+            str(PaymentMethod(r.payment.method).label),
+            " ".join(filter(None, [
+                f"Annulation du paiement du {r.payment.received_on.isoformat()}",
+                f"({ReversalReason(r.reason).label})", r.note])),
+            _amount(-r.payment.amount),
+            r.recorded_at.astimezone(network.tz).isoformat(timespec="seconds")])
+            for r in reversals]
+        rows.sort(key=lambda row: row[:3])
         return _csv(
             ["date", "facture", "client", "moyen", "reference", "montant", "enregistre_le"],
-            [[p.received_on.isoformat(), p.invoice.number, p.invoice.buyer_name,
-              str(PaymentMethod(p.method).label), p.reference, _amount(p.amount),
-              p.recorded_at.astimezone(network.tz).isoformat(timespec="seconds")]
-             for p in payments])
+            [row[3] for row in rows])

@@ -1,4 +1,5 @@
-"""Read queries. Balances are derived from payment and credit-note rows, never stored."""
+"""Read queries. Balances are derived from payment and credit-note rows, never stored; a
+payment that has a `PaymentReversal` no longer counts."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ def _sum_of(qs, group: str, field: str):
 
 
 def with_balances(invoices):
-    """Annotate `paid`, `credited` and `balance` (what remains due) in the same query."""
-    paid = _sum_of(Payment.objects.filter(invoice=OuterRef("pk")), "invoice", "amount")
+    """Annotate `paid` (payments not reversed), `credited` and `balance` (what remains due) in
+    the same query."""
+    paid = _sum_of(Payment.objects.filter(invoice=OuterRef("pk"), reversal__isnull=True),
+                   "invoice", "amount")
     credited = _sum_of(Invoice.objects.filter(credited_invoice=OuterRef("pk"),
                                               status=InvoiceStatus.ISSUED),
                        "credited_invoice", "total_gross")
@@ -54,4 +57,5 @@ def member_invoices(member):
 
 def member_payments(member):
     return Payment.objects.filter(network_id=member.network_id,
-                                  invoice__buyer_member=member).select_related("invoice")
+                                  invoice__buyer_member=member).select_related("invoice",
+                                                                               "reversal")

@@ -24,6 +24,7 @@ from billing.models import (
     LedgerEntry,
     LedgerKind,
     Payment,
+    PaymentReversal,
     PeriodClosing,
 )
 from core import audit
@@ -67,11 +68,20 @@ def payment_payload(payment: Payment) -> dict:
             "received_on": str(payment.received_on), "reference": payment.reference}
 
 
+def reversal_payload(reversal: PaymentReversal) -> dict:
+    return {"type": "reversal", "id": reversal.pk, "payment": reversal.payment_id,
+            "invoice": reversal.payment.invoice.number, "amount": str(reversal.payment.amount),
+            "reason": reversal.reason, "note": reversal.note,
+            "reversed_on": str(reversal.reversed_on)}
+
+
 def _describe(record) -> tuple[str, int, str, dict]:
     if isinstance(record, Invoice):
         return record.kind, record.pk, record.number, invoice_payload(record)
     if isinstance(record, Payment):
         return LedgerKind.PAYMENT, record.pk, f"P{record.pk}", payment_payload(record)
+    if isinstance(record, PaymentReversal):
+        return LedgerKind.REVERSAL, record.pk, f"ANN{record.pk}", reversal_payload(record)
     if isinstance(record, PeriodClosing):
         return (LedgerKind.CLOSING, record.pk, f"C{record.period_end}",
                 {"type": "closing", "period_start": str(record.period_start),
@@ -97,16 +107,20 @@ def append_entry(network, record, *, now) -> LedgerEntry:
 # --- verification -----------------------------------------------------------------------
 
 KIND_LABEL = {LedgerKind.INVOICE: "facture", LedgerKind.CREDIT_NOTE: "avoir",
-              LedgerKind.PAYMENT: "paiement", LedgerKind.CLOSING: "clôture"}
+              LedgerKind.PAYMENT: "paiement", LedgerKind.REVERSAL: "annulation de paiement",
+              LedgerKind.CLOSING: "clôture"}
 
 
-def _live_payload(entry, invoices, payments, closings):
+def _live_payload(entry, invoices, payments, closings, reversals):
     if entry.kind in (LedgerKind.INVOICE, LedgerKind.CREDIT_NOTE):
         record = invoices.get(entry.object_id)
         return None if record is None else invoice_payload(record)
     if entry.kind == LedgerKind.PAYMENT:
         record = payments.get(entry.object_id)
         return None if record is None else payment_payload(record)
+    if entry.kind == LedgerKind.REVERSAL:
+        record = reversals.get(entry.object_id)
+        return None if record is None else reversal_payload(record)
     record = closings.get(entry.object_id)
     return None if record is None else _describe(record)[3]
 
@@ -119,6 +133,8 @@ def verify_ledger(network) -> tuple[int, list[str]]:
     payments = {p.pk: p for p in Payment.objects.filter(network=network).select_related(
         "invoice")}
     closings = {c.pk: c for c in PeriodClosing.objects.filter(network=network)}
+    reversals = {r.pk: r for r in PaymentReversal.objects.filter(network=network).select_related(
+        "payment__invoice")}
     problems = []
     expected_sequence, previous = 1, GENESIS_HASH
     for entry in entries:
@@ -132,7 +148,7 @@ def verify_ledger(network) -> tuple[int, list[str]]:
                             "(hachage précédent différent)")
         if chain_hash(entry.previous_hash, entry.payload) != entry.hash:
             problems.append(f"entrée n° {entry.sequence} ({name}) modifiée dans le registre")
-        live = _live_payload(entry, invoices, payments, closings)
+        live = _live_payload(entry, invoices, payments, closings, reversals)
         if live is None:
             problems.append(f"{name} supprimé(e) (entrée n° {entry.sequence})")
         else:
@@ -149,6 +165,9 @@ def verify_ledger(network) -> tuple[int, list[str]]:
     for payment in payments.values():
         if (LedgerKind.PAYMENT, payment.pk) not in recorded:
             problems.append(f"paiement P{payment.pk} absent du registre")
+    for reversal in reversals.values():
+        if (LedgerKind.REVERSAL, reversal.pk) not in recorded:
+            problems.append(f"annulation de paiement ANN{reversal.pk} absente du registre")
     return len(entries), problems
 
 
@@ -190,6 +209,9 @@ def close_period(network, *, through: dt.date, actor, now) -> PeriodClosing:
             "credited": total(issued.filter(kind=InvoiceKind.CREDIT_NOTE), "total_gross"),
             "paid": total(Payment.objects.filter(network=network, received_on__gte=start,
                                                  received_on__lte=through), "amount"),
+            "reversed": total(PaymentReversal.objects.filter(
+                network=network, reversed_on__gte=start, reversed_on__lte=through),
+                "payment__amount"),
             "ledger_through": LedgerEntry.objects.filter(network=network).aggregate(
                 m=Max("sequence"))["m"] or 0,
         }

@@ -1,4 +1,4 @@
-"""Manual payments (cash, cheque, transfer) recorded by staff."""
+"""Manual payments (cash, cheque, transfer) recorded by staff, and payment reversals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.errors import BillingError
-from billing.models import Invoice, InvoiceKind, Payment, PaymentMethod
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
+    ReversalReason,
+)
 from billing.selectors import balance_of
 from billing.services.ledger import append_entry, check_open
 from core import audit
@@ -80,3 +87,60 @@ def _record(invoice, *, amount, method, received_on, reference, actor, now, sour
                                            "method": method, **({"source": source} if source
                                                                 else {})})
     return payment
+
+
+def reverse_payment(payment: Payment, *, reason: str, reversed_on: dt.date, note: str = "",
+                    actor, now) -> PaymentReversal:
+    """Cancel a whole payment recorded by mistake, or whose money did not stay (bounced
+    cheque, returned debit, refund), by a concierge or coordinator of its network. The
+    payment row stays (insert-only); a `PaymentReversal` row, itself insert-only and chained
+    into the ledger, makes it stop counting, so the invoice owes its amount again. Once per
+    payment; dated neither before the payment, nor in the future, nor in a closed period.
+    A wrong amount is corrected by reversing and recording the right payment."""
+    if not _is_staff(actor, payment.network):
+        raise BillingError("forbidden", _("Seule l'équipe du réseau annule un paiement."))
+    return _reverse(payment, reason=reason, reversed_on=reversed_on, note=note, actor=actor,
+                    now=now)
+
+
+def reverse_system_payment(payment: Payment, *, reason: str, reversed_on: dt.date,
+                           note: str = "", source: str, now) -> PaymentReversal:
+    """Reverse a payment the payment machinery recorded (a SEPA debit returned by the bank),
+    with no staff actor: only SEPA and online payments, same checks and chaining as
+    `reverse_payment`. `source` names the bank event in the audit log."""
+    if payment.method not in SYSTEM_METHODS:
+        raise BillingError("forbidden", _("Seule l'équipe du réseau annule un paiement."))
+    return _reverse(payment, reason=reason, reversed_on=reversed_on, note=note, actor=None,
+                    now=now, source=source)
+
+
+def _reverse(payment, *, reason, reversed_on, note, actor, now, source=""):
+    network = payment.network
+    if reason not in ReversalReason.values:
+        raise BillingError("reason", _("Motif d'annulation inconnu."))
+    if reversed_on > now.astimezone(network.tz).date():
+        raise BillingError("future", _("Une annulation ne peut être datée dans le futur."))
+    with transaction.atomic():
+        # The invoice row serialises everything that changes its balance (see _record).
+        Invoice.objects.select_for_update(of=("self",)).get(pk=payment.invoice_id)
+        payment = Payment.objects.select_related("invoice", "network").get(pk=payment.pk)
+        existing = PaymentReversal.objects.filter(payment=payment).first()
+        if existing is not None:
+            raise BillingError("already_reversed", _(
+                "Ce paiement a déjà été annulé le %(date)s : il ne peut l'être deux fois.")
+                % {"date": existing.reversed_on.strftime("%d/%m/%Y")})
+        if reversed_on < payment.received_on:
+            raise BillingError("before_payment", _(
+                "L'annulation ne peut être datée avant le paiement (reçu le %(date)s).")
+                % {"date": payment.received_on.strftime("%d/%m/%Y")})
+        check_open(network, reversed_on)
+        reversal = PaymentReversal.objects.create(
+            network=network, payment=payment, reason=reason, note=note.strip()[:200],
+            reversed_on=reversed_on, recorded_by=actor, recorded_at=now)
+        append_entry(network, reversal, now=now)
+        audit.record(network=network, actor=actor, action="billing.payment.reversed",
+                     target=reversal, data={"invoice": payment.invoice.number,
+                                            "payment": payment.pk,
+                                            "amount": str(payment.amount), "reason": reason,
+                                            **({"source": source} if source else {})})
+    return reversal

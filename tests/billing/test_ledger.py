@@ -128,7 +128,7 @@ def test_period_closing_chains_totals_and_locks_the_dates(chain):
     closing = close_period(world.network, through=dt.date(2026, 11, 30),
                            actor=world.coordinator.user, now=later)
     assert closing.totals == {"invoiced": "200.00", "credited": "100.00", "paid": "40.00",
-                              "ledger_through": 4}
+                              "reversed": "0.00", "ledger_through": 4}
     entry = LedgerEntry.objects.get(sequence=5)
     assert entry.kind == "closing" and '"invoiced":"200.00"' in entry.payload
     for attempt in (
