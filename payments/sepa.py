@@ -8,8 +8,9 @@ sequence type.
 Rejections (R-transactions): the bank's statement lists the debits it could not collect; when
 the batch is marked collected, those items are marked rejected with their ISO reason code and
 no Payment is recorded for them, so the invoice stays unpaid (reminders, door rules and the
-next batch see it). A return after the batch was marked collected cannot undo the Payment
-(payments are insert-only) — see docs/payments.md.
+next batch see it). A return after the batch was marked collected reverses the Payment
+(billing's `reverse_system_payment`: a chained, insert-only reversal row), so the invoice owes
+its amount again — see docs/payments.md.
 """
 
 from __future__ import annotations
@@ -27,9 +28,16 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaDD
 
 from billing.errors import BillingError
-from billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
+from billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    PaymentMethod,
+    PaymentReversal,
+    ReversalReason,
+)
 from billing.selectors import balance_of, with_balances
-from billing.services.payments import record_payment
+from billing.services.payments import record_payment, reverse_system_payment
 from core import audit
 from core.money import money
 from payments.errors import PaymentsError
@@ -305,9 +313,10 @@ def record_return(item: DirectDebitItem, *, reason: str, returned_on: dt.date, a
                   now) -> DirectDebitItem:
     """A debit returned after its batch was marked collected (R-transaction after settlement,
     e.g. a debtor's refund within 8 weeks). The item is marked returned with its reason and
-    date, in the audit log and on the batch page; the `sepa` Payment already recorded stays
-    (payments are insert-only and billing has no reversal yet): staff must settle it by hand —
-    see docs/payments.md."""
+    date, and the `sepa` Payment recorded for it is reversed (billing's system path, dated
+    the return day, in the same transaction): the invoice owes its amount again, so
+    reminders, the door rules and the next batch see it. A payment staff already reversed by
+    hand is left as it is. A return dated in a closed accounting period is refused."""
     if reason not in {code for code, _label in REJECT_REASONS}:
         raise PaymentsError("reason", _("Motif de rejet inconnu."))
     with transaction.atomic():
@@ -320,13 +329,25 @@ def record_return(item: DirectDebitItem, *, reason: str, returned_on: dt.date, a
                 item.network.tz).date():
             raise PaymentsError("returned_on", _("La date du retour doit être comprise entre la "
                                                  "date de prélèvement et aujourd'hui."))
+        reversal = None
+        if item.payment is not None and not PaymentReversal.objects.filter(
+                payment=item.payment).exists():
+            try:
+                reversal = reverse_system_payment(
+                    item.payment, reason=ReversalReason.DEBIT_RETURNED, reversed_on=returned_on,
+                    note=_("Retour %(code)s, prélèvement %(id)s") % {
+                        "code": reason, "id": item.end_to_end_id},
+                    source=f"sepa-return:{item.end_to_end_id}", now=now)
+            except BillingError as err:
+                raise PaymentsError(err.code, err.message) from err
         item.status, item.reject_reason, item.returned_on = (ItemStatus.RETURNED, reason,
                                                              returned_on)
         item.save(update_fields=["status", "reject_reason", "returned_on"])
         audit.record(network=item.network, actor=actor, action="payments.debit.returned",
                      target=item, data={"invoice": item.invoice.number, "reason": reason,
                                         "amount": str(item.amount),
-                                        "payment": item.payment_id})
-    log.warning("SEPA debit %s of invoice %s returned (%s) after its payment was recorded",
+                                        "payment": item.payment_id,
+                                        "reversal": reversal.pk if reversal else None})
+    log.warning("SEPA debit %s of invoice %s returned (%s): its payment is reversed",
                 item.end_to_end_id, item.invoice.number, reason)
     return item

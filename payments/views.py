@@ -166,7 +166,7 @@ def batch_return(request, batch_id):
         messages.error(request, err.message)
     else:
         messages.warning(request, _("Retour enregistré. Le paiement de la facture %(number)s "
-                                    "reste enregistré : réclamez la somme au débiteur.")
+                                    "est annulé : la facture est de nouveau à payer.")
                          % {"number": item.invoice.number})
     return redirect("payments_batch", network.slug, batch.pk)
 

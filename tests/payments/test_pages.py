@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from billing.models import Payment
+from billing.selectors import balance_of
 from payments.models import DirectDebitBatch, Mandate, MandateStatus, PaymentSettings
 from payments.sepa import build_batch, create_mandate
 from tests.conftest import NOW, PARIS
@@ -131,10 +132,11 @@ def test_coordinator_creates_a_batch_downloads_it_marks_it_collected_and_records
     item = batch.items.get()
     page = client.post(url(w, f"prelevements/{batch.pk}/retour/"), {
         "item": item.pk, "reason": "MD06", "returned_on": "2026-11-30"}, follow=True)
-    assert f"Le paiement de la facture {invoice.number} reste enregistré" in (
-        page.content.decode())
+    assert f"Le paiement de la facture {invoice.number} est annulé" in page.content.decode()
     item.refresh_from_db()
     assert (item.status, item.reject_reason) == (ItemStatus.RETURNED, "MD06")
+    assert item.payment.reversal.reason == "debit_returned"
+    assert balance_of(invoice) == invoice.total_gross
 
 
 def test_batch_of_network_a_is_not_found_from_network_b(client, batch):

@@ -278,7 +278,11 @@ def test_only_staff_can_mark_a_batch_collected(creditor):
     assert not Mandate.objects.filter(status="revoked").exists()
 
 
-def test_return_after_collection_is_recorded_and_the_payment_stays(creditor):
+def test_return_after_collection_reverses_the_payment_and_the_invoice_is_unpaid_again(
+        creditor):
+    from billing.models import PaymentReversal
+    from billing.selectors import unpaid_invoices, unpaid_member_ids
+    from billing.services.ledger import verify_ledger
     from payments.sepa import record_return
 
     w = creditor
@@ -292,20 +296,78 @@ def test_return_after_collection_is_recorded_and_the_payment_stays(creditor):
                       now=AFTER_COLLECTION)
     assert err.value.code == "not_collected"
     mark_collected(batch, rejected={}, actor=w.coordinator.user, now=AFTER_COLLECTION)
+    assert balance_of(invoice) == 0
+    assert not unpaid_invoices(w.network, today=AFTER_COLLECTION.date()).exists()
     with pytest.raises(PaymentsError) as err:
         record_return(item, reason="MD06", returned_on=dt.date(2026, 12, 1), actor=None,
                       now=AFTER_COLLECTION)
     assert err.value.code == "returned_on"
+    assert not PaymentReversal.objects.exists()
     item = record_return(item, reason="MD06", returned_on=AFTER_COLLECTION.date(),
                          actor=w.coordinator.user, now=AFTER_COLLECTION)
     assert (item.status, item.reject_reason, item.returned_on) == (
         ItemStatus.RETURNED, "MD06", AFTER_COLLECTION.date())
-    assert Payment.objects.filter(invoice=invoice).count() == 1  # insert-only: it stays
-    # The mandate was used: the next debit is RCUR.
-    due_invoice(w, member=w.member, amount="80.00", day=dt.date(2026, 11, 20))
+    payment = Payment.objects.get(invoice=invoice)  # insert-only: it stays, reversed
+    reversal = payment.reversal
+    assert (reversal.reason, reversal.reversed_on, reversal.recorded_by) == (
+        "debit_returned", AFTER_COLLECTION.date(), None)
+    assert "MD06" in reversal.note and item.end_to_end_id in reversal.note
+    # The invoice owes its amount again: reminders and the door rules see it.
+    assert balance_of(invoice) == Decimal("100.00")
+    assert list(unpaid_invoices(w.network, today=AFTER_COLLECTION.date())) == [invoice]
+    assert unpaid_member_ids(w.network, [w.member.pk], today=AFTER_COLLECTION.date(),
+                             grace_days=0) == {w.member.pk}
+    assert verify_ledger(w.network)[1] == []
+    assert LedgerEntry.objects.filter(network=w.network, kind="reversal",
+                                      object_id=reversal.pk).exists()
+    # The mandate was used: the next debit is RCUR, and it presents the returned invoice again.
+    later_invoice = due_invoice(w, member=w.member, amount="80.00", day=dt.date(2026, 11, 20))
     later = build_batch(w.network, collection_date=dt.date(2027, 1, 4), actor=None,
                         now=AFTER_COLLECTION)
-    assert [i.sequence_type for i in later.items.all()] == ["RCUR"]
+    assert sorted((i.invoice_id, i.sequence_type, i.amount) for i in later.items.all()) == [
+        (invoice.pk, "RCUR", Decimal("100.00")), (later_invoice.pk, "RCUR", Decimal("80.00"))]
+
+
+def test_return_of_a_payment_staff_already_reversed_reverses_nothing_more(creditor):
+    from billing.models import PaymentReversal
+    from billing.services.payments import reverse_payment
+    from payments.sepa import record_return
+
+    w = creditor
+    mandate_for(w, member=w.member)
+    invoice = due_invoice(w, member=w.member, amount="100.00")
+    batch = build_batch(w.network, collection_date=COLLECTION, actor=w.coordinator.user,
+                        now=NOW)
+    mark_collected(batch, rejected={}, actor=w.coordinator.user, now=AFTER_COLLECTION)
+    item = batch.items.get()
+    reverse_payment(item.payment, reason="debit_returned", reversed_on=COLLECTION,
+                    actor=w.coordinator.user, now=AFTER_COLLECTION)
+    item = record_return(item, reason="AM04", returned_on=COLLECTION, actor=None,
+                         now=AFTER_COLLECTION)
+    assert item.status == ItemStatus.RETURNED
+    assert PaymentReversal.objects.count() == 1 and balance_of(invoice) == Decimal("100.00")
+
+
+def test_return_dated_in_a_closed_period_is_refused_and_nothing_changes(creditor):
+    from billing.models import PaymentReversal
+    from billing.services.ledger import close_period
+    from payments.sepa import record_return
+
+    w = creditor
+    mandate_for(w, member=w.member)
+    invoice = due_invoice(w, member=w.member, amount="100.00")
+    batch = build_batch(w.network, collection_date=COLLECTION, actor=w.coordinator.user,
+                        now=NOW)
+    mark_collected(batch, rejected={}, actor=w.coordinator.user, now=AFTER_COLLECTION)
+    close_period(w.network, through=COLLECTION, actor=None, now=AFTER_COLLECTION)
+    item = batch.items.get()
+    with pytest.raises(PaymentsError) as err:
+        record_return(item, reason="AM04", returned_on=COLLECTION, actor=None,
+                      now=AFTER_COLLECTION)
+    assert err.value.code == "period_closed"
+    item.refresh_from_db()
+    assert item.status == ItemStatus.COLLECTED and not PaymentReversal.objects.exists()
+    assert balance_of(invoice) == 0
 
 
 def test_a_mandate_unused_for_36_months_has_lapsed(creditor):
