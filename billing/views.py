@@ -1,4 +1,5 @@
-"""Member portal (my invoices and payments) and the staff's payment desk."""
+"""Member portal (my invoices and payments) and the staff's payment desk (recording and
+cancelling payments)."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from billing import selectors
 from billing.errors import BillingError
-from billing.forms import PaymentForm
+from billing.forms import PaymentForm, ReversalForm
 from billing.models import Invoice, InvoiceKind, InvoiceStatus
-from billing.services.payments import record_payment
+from billing.services.payments import record_payment, reverse_payment
 from core.context import network_view
 
 
@@ -52,3 +53,36 @@ def payment_form(request, invoice_id):
             return redirect("billing_staff_invoices", ctx.network.slug)
     return render(request, "billing/payment_form.html",
                   {"network": ctx.network, "invoice": invoice, "form": form})
+
+
+@network_view("staff")
+def invoice_payments(request, invoice_id):
+    """The payments of an invoice, and "Annuler ce paiement" for one of them (a mistaken
+    entry, a bounced cheque, a refund): staff of the network."""
+    ctx = request.ctx
+    invoice = get_object_or_404(selectors.with_balances(Invoice.objects.filter(
+        network=ctx.network, status=InvoiceStatus.ISSUED, kind=InvoiceKind.INVOICE)),
+        pk=invoice_id)
+    payments = list(invoice.payments.select_related("reversal", "recorded_by").order_by(
+        "received_on", "pk"))
+    open_payments = [p for p in payments if not hasattr(p, "reversal")]
+    now = timezone.now()
+    chosen = request.GET.get("paiement", "")
+    form = ReversalForm(request.POST or None, payments=open_payments, initial={
+        "reversed_on": now.astimezone(ctx.network.tz).date(),
+        "payment": int(chosen) if chosen.isdigit() else None})
+    if request.method == "POST" and form.is_valid():
+        payment = next(p for p in open_payments if p.pk == form.cleaned_data["payment"])
+        try:
+            reverse_payment(payment, reason=form.cleaned_data["reason"],
+                            reversed_on=form.cleaned_data["reversed_on"],
+                            note=form.cleaned_data["note"], actor=request.user, now=now)
+        except BillingError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, _("Paiement annulé : la facture %(number)s est de nouveau "
+                                        "à payer pour ce montant.") % {"number": invoice.number})
+            return redirect("billing_invoice_payments", ctx.network.slug, invoice.pk)
+    return render(request, "billing/invoice_payments.html", {
+        "network": ctx.network, "invoice": invoice, "payments": payments, "form": form,
+        "can_reverse": bool(open_payments)})

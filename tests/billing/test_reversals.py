@@ -255,3 +255,80 @@ def test_payments_csv_shows_the_reversal_as_a_negative_row(paid):
         (w.invoice.number, "virement", "-40,00")]
     assert rows[2]["reference"] == ("Annulation du paiement du 2026-11-23 "
                                     "(erreur de saisie)")
+
+
+# --- the staff page ----------------------------------------------------------------------------
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The page's "now" is the suite's fixed NOW, never the machine's."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+def page_url(invoice):
+    return f"/r/vercors/accueil/factures/{invoice.pk}/paiements/"
+
+
+@pytest.mark.parametrize("persona", ["concierge", "coordinator"])
+def test_staff_cancels_a_payment_from_the_invoice_page(client, paid, persona, clock):
+    w = paid
+    user = getattr(w, persona).user
+    client.force_login(user)
+    listing = client.get("/r/vercors/accueil/factures/").content.decode()
+    assert f'href="{page_url(w.invoice)}"' in listing
+    page = client.get(page_url(w.invoice) + f"?paiement={w.transfer.pk}")
+    body = page.content.decode()
+    assert page.status_code == 200 and "Annuler ce paiement" in body and "VIR 12" in body
+    assert f'<option value="{w.transfer.pk}" selected>' in body
+    today = NOW.astimezone(w.network.tz).date().isoformat()
+    done = client.post(page_url(w.invoice), {"payment": w.transfer.pk, "reason": "entry_error",
+                                             "reversed_on": today, "note": "Montant erroné"},
+                       follow=True)
+    assert done.redirect_chain == [(page_url(w.invoice), 302)]
+    body = done.content.decode()
+    assert "Paiement annulé" in body and "erreur de saisie" in body and "Montant erroné" in body
+    reversal = PaymentReversal.objects.get()
+    assert (reversal.payment, reversal.recorded_by, reversal.note) == (
+        w.transfer, user, "Montant erroné")
+    assert balance_of(w.invoice) == D("70.00")
+    # The reversed payment cannot be chosen again.
+    again = client.post(page_url(w.invoice), {"payment": w.transfer.pk, "reason": "refund",
+                                              "reversed_on": today})
+    assert again.status_code == 200 and PaymentReversal.objects.count() == 1
+
+
+def test_refused_cancellation_keeps_what_was_typed(client, paid, clock):
+    w = paid
+    client.force_login(w.concierge.user)
+    page = client.post(page_url(w.invoice), {
+        "payment": w.transfer.pk, "reason": "cheque_bounced", "reversed_on": "2026-11-22",
+        "note": "Relevé du 22"})
+    body = page.content.decode()
+    assert page.status_code == 200 and not PaymentReversal.objects.exists()
+    assert "ne peut être datée avant le paiement" in body
+    assert 'value="Relevé du 22"' in body and 'value="2026-11-22"' in body
+    assert '<option value="cheque_bounced" selected>' in body
+
+
+@pytest.mark.parametrize("persona,status", [("member", 403), ("concierge_b", 404),
+                                            ("outsider", 404)])
+def test_invoice_payments_page_is_for_the_networks_staff(client, paid, persona, status):
+    w = paid
+    user = w.outsider if persona == "outsider" else getattr(w, persona).user
+    client.force_login(user)
+    assert client.get(page_url(w.invoice)).status_code == status
+    assert client.post(page_url(w.invoice), {
+        "payment": w.transfer.pk, "reason": "entry_error",
+        "reversed_on": ISSUE_DAY.isoformat()}).status_code == status
+    assert not PaymentReversal.objects.exists()
+
+
+
+def test_member_sees_the_payment_cancelled(client, paid):
+    reverse_payment(paid.transfer, reason="entry_error", reversed_on=ISSUE_DAY,
+                    actor=paid.concierge.user, now=NOW)
+    client.force_login(paid.member.user)
+    body = client.get("/r/vercors/factures/").content.decode()
+    assert "annulé le 23/11/2026 (erreur de saisie)" in body and "70,00 €" in body
