@@ -58,6 +58,12 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ("network", "method")
 
 
+@admin.register(m.PaymentReversal)
+class PaymentReversalAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "network", "reason", "reversed_on")
+    list_filter = ("network", "reason")
+
+
 @admin.register(m.LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("sequence", "network", "kind", "reference", "recorded_at")

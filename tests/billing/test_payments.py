@@ -90,6 +90,21 @@ def test_unpaid_after_grace_and_access_provider(billed):
                                 grace_days=15)[billed.member.pk].unpaid_overdue
 
 
+def test_a_reversed_payment_makes_the_door_see_the_member_unpaid_again(billed):
+    from billing.services.payments import reverse_payment
+
+    invoice = issue(billed.network, member=billed.member)
+    payment = pay(invoice, billed.concierge.user, "100")
+    later = NOW + dt.timedelta(days=46)
+    ids = [billed.member.pk]
+    assert not billing_provider(billed.network, ids, now=later,
+                                grace_days=15)[billed.member.pk].unpaid_overdue
+    reverse_payment(payment, reason="entry_error", reversed_on=later.date(),
+                    actor=billed.coordinator.user, now=later)
+    assert billing_provider(billed.network, ids, now=later,
+                            grace_days=15)[billed.member.pk].unpaid_overdue
+
+
 def test_access_provider_answers_in_constant_queries(billed, django_assert_num_queries):
     from tests import factories as f
 

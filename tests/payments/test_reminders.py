@@ -86,6 +86,23 @@ def test_paid_invoices_and_networks_without_steps_get_no_reminder(
     assert mail.outbox and all(m.to == ["membre@example.org"] for m in mail.outbox)
 
 
+def test_a_reversed_payment_brings_the_reminder_back(billed, task_mail,
+                                                    django_capture_on_commit_callbacks):
+    from billing.services.payments import reverse_payment
+
+    w = billed
+    invoice = due_invoice(w, member=w.member, amount="50.00", day=ISSUED)
+    cheque = record_payment(invoice, amount="50.00", method=PaymentMethod.CHEQUE,
+                            received_on=DUE, reference="Chèque 1234567, remise 42",
+                            actor=w.concierge.user, now=at(DUE))
+    assert run(at(DUE + dt.timedelta(days=8)), django_capture_on_commit_callbacks) == []
+    reverse_payment(cheque, reason="cheque_bounced", reversed_on=DUE + dt.timedelta(days=8),
+                    actor=w.concierge.user, now=at(DUE + dt.timedelta(days=8)))
+    [reminder] = run(at(DUE + dt.timedelta(days=9)), django_capture_on_commit_callbacks)
+    assert (reminder.invoice, reminder.amount_due) == (invoice, Decimal("50.00"))
+    assert "il reste 50,00 € à payer" in mail.outbox[-1].body
+
+
 def test_organisation_is_reminded_at_its_billing_address_with_the_payment_means(
         billed, task_mail, django_capture_on_commit_callbacks, stripe):
     w = billed
