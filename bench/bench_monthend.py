@@ -298,10 +298,12 @@ def main(argv=None):
         tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     invoices = summary["invoices"]
-    print(f"month-end run, {args.workers} worker(s): {invoices} invoices, {summary['total_net']} EUR excl. VAT, "
-          f"{len(summary['errors'])} errors in {elapsed:.1f} s (CPU {cpu:.1f} s) -> "
-          f"{invoices / elapsed:.0f} invoices/s, {len(queries)} queries ({len(queries) / max(invoices, 1):.1f} per "
-          f"invoice)")
+    per_invoice = (f", {len(queries)} queries ({len(queries) / max(invoices, 1):.1f} per "
+                   f"invoice)" if args.workers == 1 else "")
+    print(f"month-end run, {args.workers} worker(s): {invoices} invoices, "
+          f"{summary['total_net']} EUR excl. VAT, {len(summary['errors'])} errors in "
+          f"{elapsed:.1f} s (CPU {cpu:.1f} s) -> {invoices / elapsed:.0f} invoices/s"
+          + per_invoice)
     print("peak memory: " + (f"tracemalloc {peak / 2**20:.1f} MiB during the run, "
                              if peak is not None else "")
           + f"ru_maxrss {rss_before / 1024:.0f} MiB before the run, "

@@ -69,8 +69,14 @@ from members.models import Member
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 200
-# Accounts written at once by background runs and the command (bench/bench_monthend.py).
+# Accounts written at once by background runs and the command on PostgreSQL (see
+# docs/benchmarks.md, "Month-end invoicing"). SQLite has one writer at a time: threads there
+# only wait for its lock, so it writes one account after the other.
 WORKERS = 4
+
+
+def default_workers() -> int:
+    return 1 if connections["default"].vendor == "sqlite" else WORKERS
 # A run still queued or running after this long lost its worker: it no longer blocks another.
 STALE_AFTER = dt.timedelta(hours=2)
 
@@ -613,7 +619,7 @@ def execute_billing_run(run_id: int, *, now=None) -> BillingRun | None:
     try:
         summary = run_month_end(run.network, run.period_start, run.period_end,
                                 preview=run.preview, actor=run.created_by, now=now,
-                                progress=progress, workers=WORKERS)
+                                progress=progress, workers=default_workers())
     except BillingError as exc:
         run.status, run.error = BillingRunStatus.FAILED, exc.message
     except Exception:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from billing.errors import BillingError
 from billing.proration import month_bounds
-from billing.services.monthend import WORKERS, run_month_end
+from billing.services.monthend import WORKERS, default_workers, run_month_end
 from places.models import Network
 
 
@@ -19,8 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--preview", action="store_true",
                             help="compute lines and totals, write nothing")
-        parser.add_argument("--workers", type=int, default=WORKERS,
-                            help=f"accounts written at once (default {WORKERS})")
+        parser.add_argument("--workers", type=int, default=None,
+                            help=f"accounts written at once (default {WORKERS} on PostgreSQL, "
+                                 f"1 on SQLite)")
 
     def handle(self, *args, network, month, preview, workers, **options):
         try:
@@ -40,7 +41,8 @@ class Command(BaseCommand):
 
         try:
             summary = run_month_end(net, start, end, preview=preview, actor=None, now=now,
-                                    progress=progress, workers=max(1, workers))
+                                    progress=progress,
+                                    workers=max(1, workers or default_workers()))
         except BillingError as exc:
             raise CommandError(exc.message) from exc
         for account in summary["accounts"]:
