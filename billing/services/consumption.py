@@ -57,6 +57,7 @@ from billing.pricing import PricingError, Usage, payg_quote, tickets_needed, usa
 from billing.selectors_holdings import subscription_balance, with_tickets_left
 from bookings.errors import BookingError
 from members.models import Member
+from places.models import BookingUnit
 
 
 def valid_on(day_from: dt.date, day_to: dt.date) -> Q:
@@ -177,7 +178,7 @@ class _Payer:
         return rows
 
     def row(self, d: _Day, source, **kw) -> Consumption:
-        hourly = d.usage.booking_unit == "hour"
+        hourly = d.usage.booking_unit == BookingUnit.HOUR
         return Consumption(network_id=self.network_id, booking=self.booking, member=self.member,
                            site_id=self.site_id, day=d.day, source=source,
                            half_days=len(d.usage.halves.get(d.day, ())),
