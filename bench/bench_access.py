@@ -1,7 +1,7 @@
 """Door access benchmark (issue 4; figures recorded in docs/benchmarks.md).
 
     .venv/bin/python bench/bench_access.py --db sqlite|postgres [--members 5000]
-        [--controllers 50] [--requests 3000] [--clients 4] [--quick] [--all-open]
+        [--controllers 50] [--requests 3000] [--clients 4] [--quick] [--all-open] [--warm-up 100]
         [--server gunicorn|runserver] [--workers 2] [--conn-max-age 600]
 
 Builds a fresh database (SQLite file under $MAILLAGE_VAR_DIR/bench/, or the PostgreSQL database
@@ -49,6 +49,8 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     p.add_argument("--conn-max-age", type=int, default=600,
                    help="DATABASE_CONN_MAX_AGE of the server (0: a new connection per request)")
+    p.add_argument("--warm-up", type=int, default=100,
+                   help="requests sent before measuring (not counted)")
     p.add_argument("--all-open", action="store_true",
                    help="sites open every day 00:00-23:59, so members are let in (the daytime "
                         "path: presence and check-in recorded) whatever the real clock")
@@ -207,12 +209,13 @@ def main(argv=None):
     env = setup_django(args)
     t0 = time.perf_counter()
     controllers, uids = build(args, rng)
-    # Statistics, as autovacuum (PostgreSQL) or a routine ANALYZE keeps them in production:
-    # right after a bulk load the planner knows nothing of the tables' sizes.
+    # Tables as autovacuum (PostgreSQL) or a routine ANALYZE keeps them in production: right
+    # after a bulk load the planner knows nothing of their sizes, and on PostgreSQL the first
+    # read of each fresh row also rewrites its page (hint bits) — both slowed every request.
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     connection.close()  # the server has its own connections; this process only sends requests
     # The dataset built above stays in this process's memory: keep the garbage collector from
     # walking it during the measured requests (the client would pause, not the server).
@@ -224,7 +227,9 @@ def main(argv=None):
           f"{args.server}, DATABASE_CONN_MAX_AGE={args.conn_max_age}")
     proc, url = start_server(env, args)
     try:
-        warm_up = 20 if args.quick else 50
+        # A door talks to a long-running server: its workers' first requests (connections,
+        # imports, the per-process controller cache) are not counted.
+        warm_up = 20 if args.quick else args.warm_up
         run_load(argparse.Namespace(**{**vars(args), "requests": warm_up}), url, controllers,
                  uids, rng)
         latencies, outcomes, wall = run_load(args, url, controllers, uids, rng)
@@ -241,6 +246,11 @@ def main(argv=None):
           f"{outcomes['errors']} errors)")
     print(f"latency seen by the controller: p50={q[49]:.1f} ms p95={q[94]:.1f} ms "
           f"max={max(latencies):.1f} ms (target p95 <= 30 ms)")
+    quarter = max(len(latencies) // 4, 2)
+    print("p50 / p95 by quarter of the run (ms): " + ", ".join(
+        f"{statistics.quantiles(part, n=100)[49]:.1f} / "
+        f"{statistics.quantiles(part, n=100)[94]:.1f}"
+        for part in (latencies[i:i + quarter] for i in range(0, quarter * 4, quarter))))
 
     from django.utils import timezone
 
