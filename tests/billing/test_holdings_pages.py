@@ -298,3 +298,11 @@ def test_links_lead_to_the_holdings_pages(client, world):
     assert "/r/vercors/accueil/droits/" in board
     access = client.get(f"/r/vercors/accueil/acces/membres/{world.member.pk}/").content.decode()
     assert staff_url(world) in access
+
+
+def test_the_members_page_in_english(client, world):
+    client.force_login(world.member.user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/r/vercors/mes-droits/").content.decode()
+    assert "My entitlements" in html and "What paid for the bookings" in html
+    assert "Mes droits" not in html
