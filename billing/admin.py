@@ -68,3 +68,30 @@ class PaymentReversalAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("sequence", "network", "kind", "reference", "recorded_at")
     list_filter = ("network", "kind")
+
+
+# What members hold: written by billing.services.holdings and booking consumption only.
+@admin.register(m.Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "network", "starts_on", "ends_on", "home_site")
+    list_filter = ("network",)
+
+
+@admin.register(m.TicketWallet)
+class TicketWalletAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "network", "tickets", "purchased_on", "valid_until")
+    list_filter = ("network",)
+
+
+@admin.register(m.PassPurchase)
+class PassPurchaseAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "network", "valid_from", "valid_until", "price")
+    list_filter = ("network",)
+
+
+@admin.register(m.Consumption)
+class ConsumptionAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "network", "member", "day", "source", "tickets", "amount",
+                    "reversed_at")
+    list_filter = ("network", "source")
+    list_select_related = ("member__user",)
