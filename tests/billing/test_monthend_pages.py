@@ -149,3 +149,9 @@ def test_new_member_without_anything_gives_an_empty_preview(client, billed,
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(billed.network), {"month": "2026-10", "action": "preview"})
     assert "Rien à facturer pour ce mois." in client.get(response.url).content.decode()
+
+
+def test_staff_invoices_page_links_to_the_month_end_page(client, billed):
+    client.force_login(billed.concierge.user)
+    body = client.get(reverse("billing_staff_invoices", args=[billed.network.slug])).content
+    assert url(billed.network).encode() in body
