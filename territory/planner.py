@@ -399,7 +399,7 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
                 better(picked, "arrondi du LP")
     if bound - value > tol and (not use_lp or reduction is None or lp_values is None):
         # No LP bound: the Lagrangian relaxation (its every 10th step is also tried as a plan).
-        share = 0.1 if use_mip else 0.6
+        share = 0.1 if use_mip else 0.45
         lag_bound, lag_plan, _ = lagrangian_bound(
             problem, chosen, k, lower=value, deadline=time.perf_counter() + share * time_limit)
         bound = min(bound, lag_bound)
