@@ -82,6 +82,10 @@ class Subscription(models.Model):
     previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="next", verbose_name=_("remplace"))
     invoiced_through = models.DateField(_("facturé jusqu'au"), null=True, blank=True)
+    # First day whose charge an end, a pause or a change recorded after invoicing may have
+    # lowered: the month-end run recomputes the invoiced periods from there and credits the
+    # difference (docs/billing.md, "Month-end run").
+    recheck_from = models.DateField(_("à revoir depuis"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -219,6 +223,9 @@ class Consumption(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
     invoice_line = models.ForeignKey("billing.InvoiceLine", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="consumptions")
+    # The credit note line that gave back an invoiced row reversed afterwards.
+    credit_line = models.ForeignKey("billing.InvoiceLine", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

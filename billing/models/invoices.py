@@ -202,6 +202,12 @@ class InvoiceLine(FrozenWhenIssued):
                                on_delete=models.PROTECT, related_name="+")
     site = models.ForeignKey("places.Site", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
+    # A subscription's charge (or its credit) and the days it covers: what the month-end
+    # run compares with a recomputation when the subscription changed after invoicing.
+    subscription = models.ForeignKey("billing.Subscription", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("ligne de facture")
