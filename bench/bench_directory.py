@@ -235,6 +235,13 @@ def main(argv=None) -> dict:
                     .values_list("insee_code", "name", "latitude", "longitude"))
     census_note = load_census(args.census, communes, rng)
     build_places(args.places, communes, rng)
+    if args.db == "postgres":
+        # Production's autovacuum analyses the tables soon after such a load; without
+        # statistics the planner's estimates (and its JIT decisions) are not the real ones.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     print(f"{n_communes} communes with coordinates, {Site.objects.count()} bookable places in "
           f"{NETWORKS} networks, {ExternalPlace.objects.count()} census places ({args.db}); "
           f"built in {time.perf_counter() - started:.0f} s")
