@@ -137,8 +137,10 @@ def _arrival(controller, decision: Decision, *, at, event_id, actor=None, policy
         member = credential.member  # loaded with the credential
     else:
         member = Member.objects.get(pk=decision.member_id)
+    # The decision with this event id was inserted just before, in the same transaction:
+    # the presence cannot be a duplicate, no savepoint needed.
     record_presence(controller.site, at=at, source=PresenceSource.DOOR, member=member,
-                    controller=controller, event_id=event_id)
+                    controller=controller, event_id=event_id, savepoint=False)
     check_in_current_bookings(member, controller.site, at=at, actor=actor, policy=policy)
 
 
