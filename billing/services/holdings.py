@@ -126,6 +126,18 @@ def _outside(subscription) -> Q:
 
 # --- subscriptions --------------------------------------------------------------------
 
+def _recheck_after(sub: Subscription, first_day: dt.date) -> list[str]:
+    """Days from `first_day` on may now cost less than what was invoiced: the next
+    month-end run recomputes them and credits the difference (billing/services/credits.py).
+    Returns the fields to save."""
+    if sub.invoiced_through is None or first_day > sub.invoiced_through:
+        return []
+    if sub.recheck_from is None or first_day < sub.recheck_from:
+        sub.recheck_from = first_day
+        return ["recheck_from"]
+    return []
+
+
 def _check_overlap(member, starts_on, ends_on, *, exclude=None) -> None:
     others = Subscription.objects.filter(member=member).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)).select_related("plan")
@@ -226,7 +238,7 @@ def change_plan(subscription: Subscription, plan, *, on: dt.date, actor, now,
                 "end": _day(old.ends_on)})
         ends_on = old.ends_on
         old.ends_on = on - ONE_DAY
-        old.save(update_fields=["ends_on"])
+        old.save(update_fields=["ends_on", *_recheck_after(old, on)])
         moved = []  # pauses from `on` on follow the member to the new plan
         for p in list(old.pauses.filter(ends_on__gte=on)):
             moved.append((max(p.starts_on, on), p.ends_on))
@@ -277,6 +289,9 @@ def pause_subscription(subscription: Subscription, *, starts_on: dt.date, ends_o
                                                           "end": _day(other.ends_on)})
         pause = SubscriptionPause.objects.create(network=network, subscription=sub,
                                                  starts_on=starts_on, ends_on=ends_on)
+        fields = _recheck_after(sub, starts_on)
+        if fields:
+            sub.save(update_fields=fields)
         audit.record(network=network, actor=actor, action="billing.subscription.paused",
                      target=sub, data={"starts_on": starts_on.isoformat(),
                                        "ends_on": ends_on.isoformat()})
@@ -305,7 +320,7 @@ def end_subscription(subscription: Subscription, *, ends_on: dt.date, actor,
         _check_overlap(sub.member, sub.starts_on, ends_on, exclude=sub)
         previous_end = sub.ends_on
         sub.ends_on = ends_on
-        sub.save(update_fields=["ends_on"])
+        sub.save(update_fields=["ends_on", *_recheck_after(sub, ends_on + ONE_DAY)])
         sub.pauses.filter(starts_on__gt=ends_on).delete()
         sub.pauses.filter(ends_on__gt=ends_on).update(ends_on=ends_on)
         commitment_end = validity_end(sub.starts_on, sub.commitment_months) \

@@ -42,10 +42,20 @@ class LineInput:
     vat_rate: Decimal = Decimal("20.00")
     member: object = None
     site: object = None
+    # A subscription's charge: which one and the days it covers (see proration).
+    subscription: object = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+
+
+QUANTITY_PLACES = Decimal("0.001")
+RATE_PLACES = Decimal("0.01")
 
 
 def _line_amounts(line: LineInput, *, franchise: bool):
-    rate = Decimal("0.00") if franchise else to_decimal(line.vat_rate)
+    """(rate, net, vat, gross) as they are stored (same decimal places), so that the lines
+    just written can be used without reading them back."""
+    rate = Decimal("0.00") if franchise else to_decimal(line.vat_rate).quantize(RATE_PLACES)
     net = money(to_decimal(line.quantity) * to_decimal(line.unit_price))
     vat = money(net * rate / 100)
     return rate, net, vat, net + vat
@@ -54,28 +64,35 @@ def _line_amounts(line: LineInput, *, franchise: bool):
 def draft_invoice(network, *, lines: list[LineInput], service_start: dt.date,
                   service_end: dt.date, buyer_member=None, buyer_organisation=None,
                   actor=None, kind: str = InvoiceKind.INVOICE, credited_invoice=None,
-                  reason: str = "") -> Invoice:
+                  reason: str = "", franchise: bool | None = None) -> Invoice:
     """A draft: editable and deletable, without a number, nothing legal yet. Under the VAT
-    franchise every line is at 0 %."""
+    franchise every line is at 0 % (`franchise` may be given by a caller that already read
+    the billing profile). The lines written are kept on the object as `created_lines`."""
     if not lines:
         raise BillingError("no_lines", _("Une facture doit compter au moins une ligne."))
     for buyer in (buyer_member, buyer_organisation):
         if buyer is not None and buyer.network_id != network.pk:
             raise BillingError("other_network", _("Ce client n'appartient pas à ce réseau."))
-    franchise = BillingProfile.of(network).vat_regime == VatRegime.FRANCHISE
-    with transaction.atomic():
+    if franchise is None:
+        franchise = BillingProfile.of(network).vat_regime == VatRegime.FRANCHISE
+    with transaction.atomic(savepoint=False):
         invoice = Invoice.objects.create(
             network=network, kind=kind, buyer_member=buyer_member,
             buyer_organisation=buyer_organisation, service_start=service_start,
             service_end=service_end, credited_invoice=credited_invoice, reason=reason,
             created_by=actor if getattr(actor, "is_authenticated", False) else None)
-        InvoiceLine.objects.bulk_create([
+        created = InvoiceLine.objects.bulk_create([
             InvoiceLine(network=network, invoice=invoice, position=i, label=line.label,
-                        quantity=to_decimal(line.quantity), unit_price=money(line.unit_price),
+                        quantity=to_decimal(line.quantity).quantize(QUANTITY_PLACES),
+                        unit_price=money(line.unit_price),
                         vat_rate=rate, net=net, vat=vat, gross=gross, member=line.member,
-                        site=line.site)
+                        site=line.site, subscription=line.subscription,
+                        period_start=line.period_start, period_end=line.period_end)
             for i, line in enumerate(lines, start=1)
             for rate, net, vat, gross in [_line_amounts(line, franchise=franchise)]])
+        if any(line.pk is None for line in created):  # no RETURNING from a bulk insert
+            created = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position"))
+    invoice.created_lines = created
     return invoice
 
 
@@ -139,59 +156,81 @@ def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoi
     """Issue a draft: take the next number of its series and year, freeze the mentions and
     totals, append it to the ledger; all in one transaction (no gap, no duplicate). The issue
     date may be neither in the future nor in a closed period."""
-    from billing.documents import schedule_document
-    from billing.services.ledger import append_entry, check_open
-
-    network = invoice.network
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update(of=("self",)).select_related(
             "network", "buyer_member__user", "buyer_organisation").get(pk=invoice.pk)
         if invoice.status != InvoiceStatus.DRAFT:
             raise BillingError("already_issued", _("Cette facture est déjà émise."))
-        if issue_date > now.astimezone(network.tz).date():
-            raise BillingError("future", _("Une facture ne peut être datée dans le futur."))
-        check_open(network, issue_date)
-        profile = BillingProfile.of(network)
-        lines = list(invoice.lines.all())
-        if not lines:
-            raise BillingError("no_lines", _("Une facture doit compter au moins une ligne."))
-        series = (profile.credit_note_prefix if invoice.kind == InvoiceKind.CREDIT_NOTE
-                  else profile.invoice_prefix)
-        mentions = {**_seller_mentions(network, profile), **_buyer_mentions(invoice)}
-        for name, value in mentions.items():
-            setattr(invoice, name, value)
-        invoice.number = _next_number(network, series, issue_date.year)
-        invoice.issue_date = issue_date
-        invoice.due_date = issue_date + dt.timedelta(days=profile.payment_terms_days)
-        invoice.payment_terms = profile.payment_terms
-        invoice.late_penalty_terms = profile.late_penalty_terms
-        invoice.recovery_indemnity = RECOVERY_INDEMNITY if invoice.buyer_is_business else None
-        invoice.total_net = sum((line.net for line in lines), ZERO)
-        invoice.total_vat = sum((line.vat for line in lines), ZERO)
-        invoice.total_gross = invoice.total_net + invoice.total_vat
-        invoice.vat_breakdown = _vat_breakdown(lines)
-        invoice.status = InvoiceStatus.ISSUED
-        invoice.issued_at = now
-        invoice.save()
-        append_entry(network, invoice, now=now)
-        audit.record(network=network, actor=actor, action=f"billing.{invoice.kind}.issued",
-                     target=invoice, data={"number": invoice.number,
-                                           "total": str(invoice.total_gross)})
-        schedule_document(invoice)  # PDF/A-3 + Factur-X rendered by a task after commit
+        return _issue(invoice, list(invoice.lines.all()), network=invoice.network,
+                      issue_date=issue_date, actor=actor, now=now)
+
+
+def issue_new_draft(invoice: Invoice, *, network, issue_date: dt.date, actor, now) -> Invoice:
+    """Issue a draft that `draft_invoice` has just written in the caller's transaction (the
+    month-end run): nobody else can see it yet, so neither it nor its lines are read again;
+    `network`, the buyer and `invoice.created_lines` are the objects already loaded."""
+    assert transaction.get_connection().in_atomic_block
+    return _issue(invoice, invoice.created_lines, network=network, issue_date=issue_date,
+                  actor=actor, now=now)
+
+
+def _issue(invoice: Invoice, lines: list, *, network, issue_date, actor, now) -> Invoice:
+    from billing.documents import schedule_document
+    from billing.services.ledger import append_entry, check_open
+
+    if issue_date > now.astimezone(network.tz).date():
+        raise BillingError("future", _("Une facture ne peut être datée dans le futur."))
+    if not lines:
+        raise BillingError("no_lines", _("Une facture doit compter au moins une ligne."))
+    # The profile row is the network's ledger lock (append_entry): taken once, first, it
+    # serialises the issuers of the network and gives the prefixes and terms.
+    profile = BillingProfile.objects.select_for_update().filter(network=network).first()
+    if profile is None:
+        BillingProfile.of(network)
+        profile = BillingProfile.objects.select_for_update().get(network=network)
+    check_open(network, issue_date)
+    series = (profile.credit_note_prefix if invoice.kind == InvoiceKind.CREDIT_NOTE
+              else profile.invoice_prefix)
+    mentions = {**_seller_mentions(network, profile), **_buyer_mentions(invoice)}
+    for name, value in mentions.items():
+        setattr(invoice, name, value)
+    invoice.number = _next_number(network, series, issue_date.year)
+    invoice.issue_date = issue_date
+    invoice.due_date = issue_date + dt.timedelta(days=profile.payment_terms_days)
+    invoice.payment_terms = profile.payment_terms
+    invoice.late_penalty_terms = profile.late_penalty_terms
+    invoice.recovery_indemnity = RECOVERY_INDEMNITY if invoice.buyer_is_business else None
+    invoice.total_net = sum((line.net for line in lines), ZERO)
+    invoice.total_vat = sum((line.vat for line in lines), ZERO)
+    invoice.total_gross = invoice.total_net + invoice.total_vat
+    invoice.vat_breakdown = _vat_breakdown(lines)
+    invoice.status = InvoiceStatus.ISSUED
+    invoice.issued_at = now
+    invoice.save()
+    append_entry(network, invoice, now=now, locked=True)
+    audit.record(network=network, actor=actor, action=f"billing.{invoice.kind}.issued",
+                 target=invoice, data={"number": invoice.number,
+                                       "total": str(invoice.total_gross)})
+    schedule_document(invoice)  # PDF/A-3 + Factur-X rendered by a task after commit
+    invoice.created_lines = lines
     return invoice
 
 
 def issue_credit_note(invoice: Invoice, *, reason: str, issue_date: dt.date, actor, now,
                       lines: list[LineInput] | None = None) -> Invoice:
     """Correct an issued invoice by a credit note referring to it: all its lines (cancelling
-    it), or the given ones; never more than what remains to be credited."""
+    it), or the given ones (part of it: the month-end run's credits for late reversals and
+    changes); never more than what remains to be credited. The note's lines are on the
+    returned object as `created_lines`."""
     if invoice.kind != InvoiceKind.INVOICE or not invoice.is_issued:
         raise BillingError("not_creditable", _("Seule une facture émise peut être corrigée "
                                                 "par un avoir."))
     if lines is None:
         lines = [LineInput(label=line.label, unit_price=line.unit_price, quantity=line.quantity,
-                           vat_rate=line.vat_rate, member=line.member, site=line.site)
-                 for line in invoice.lines.select_related("member", "site")]
+                           vat_rate=line.vat_rate, member=line.member, site=line.site,
+                           subscription=line.subscription, period_start=line.period_start,
+                           period_end=line.period_end)
+                 for line in invoice.lines.select_related("member", "site", "subscription")]
     with transaction.atomic():
         note = draft_invoice(invoice.network, lines=lines, service_start=invoice.service_start,
                              service_end=invoice.service_end,
@@ -202,7 +241,7 @@ def issue_credit_note(invoice: Invoice, *, reason: str, issue_date: dt.date, act
         Invoice.objects.select_for_update().get(pk=invoice.pk)  # one corrector at a time
         credited = sum((n.total_gross for n in invoice.credit_notes.filter(
             status=InvoiceStatus.ISSUED)), ZERO)
-        note_total = sum((line.gross for line in note.lines.all()), ZERO)
+        note_total = sum((line.gross for line in note.created_lines), ZERO)
         if credited + note_total > invoice.total_gross:
             raise BillingError("over_credit", _("Un avoir ne peut dépasser le montant restant "
                                                 "de la facture."))

@@ -58,8 +58,17 @@ def invoice_payload(invoice: Invoice) -> dict:
         "total_gross": str(invoice.total_gross),
         "lines": [[line.label, str(line.quantity), str(line.unit_price), str(line.vat_rate),
                    str(line.net), str(line.vat), str(line.gross)]
-                  for line in invoice.lines.order_by("position")],
+                  for line in _lines_of(invoice)],
     }
+
+
+def _lines_of(invoice: Invoice) -> list:
+    """The lines just written by the issuing transaction (`created_lines`, as stored), or
+    read back."""
+    created = getattr(invoice, "created_lines", None)
+    if created is not None:
+        return sorted(created, key=lambda line: line.position)
+    return list(invoice.lines.order_by("position"))
 
 
 def payment_payload(payment: Payment) -> dict:
@@ -89,9 +98,11 @@ def _describe(record) -> tuple[str, int, str, dict]:
     raise TypeError(record)
 
 
-def append_entry(network, record, *, now) -> LedgerEntry:
-    """Append a record to the network's chain; call inside the transaction that creates it."""
-    if BillingProfile.objects.select_for_update().filter(network=network).first() is None:
+def append_entry(network, record, *, now, locked: bool = False) -> LedgerEntry:
+    """Append a record to the network's chain; call inside the transaction that creates it.
+    `locked`: the caller already holds the network's BillingProfile row lock."""
+    if not locked and (BillingProfile.objects.select_for_update().filter(network=network)
+                       .first() is None):
         BillingProfile.of(network)
         BillingProfile.objects.select_for_update().get(network=network)
     last = LedgerEntry.objects.filter(network=network).order_by("-sequence").first()

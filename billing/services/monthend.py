@@ -50,7 +50,6 @@ from billing.models import (
     ConsumptionSource,
     Discount,
     EmployerAccount,
-    InvoiceLine,
     Membership,
     MembershipFee,
     PassPurchase,
@@ -62,7 +61,14 @@ from billing.models import (
 )
 from billing.pricing import membership_period
 from billing.proration import ONE_DAY, Pricer, subscription_charges
-from billing.services.invoices import LineInput, _line_amounts, draft_invoice, issue_invoice
+from billing.services.credits import CreditChanged, collect_credits, write_credits
+from billing.services.credits import totals as credit_totals
+from billing.services.invoices import (
+    LineInput,
+    _line_amounts,
+    draft_invoice,
+    issue_new_draft,
+)
 from core import audit
 from core.money import ZERO, money
 from members.models import Member
@@ -193,7 +199,9 @@ def _collect(ctx: RunContext, *, member_q: Q, quota_q: Q, org_id: int | None,
             if charge.billable_days:
                 bill.add(LineInput(_prefix(sub.member, org_id) + charge.label, charge.amount,
                                    vat_rate=sub.plan.vat_rate, member=sub.member,
-                                   site=sub.home_site), charge.start, charge.end)
+                                   site=sub.home_site, subscription=sub,
+                                   period_start=charge.start, period_end=charge.end),
+                         charge.start, charge.end)
         bill.subscriptions[sub.pk] = (sub.invoiced_through, charges[-1].end)
 
     # Pay-as-you-go and overage: grouped per person, site, source and VAT rate in SQL.
@@ -369,9 +377,9 @@ def _write(ctx: RunContext, bill: Bill, *, issue_date: dt.date, actor, now):
             invoice = draft_invoice(
                 ctx.network, lines=bill.lines, service_start=min(bill.starts + [ctx.period_start]),
                 service_end=max(bill.ends + [ctx.period_end]), buyer_member=bill.buyer_member,
-                buyer_organisation=bill.buyer_organisation, actor=actor)
-            line_ids = list(InvoiceLine.objects.filter(invoice=invoice).order_by("position")
-                            .values_list("pk", flat=True))
+                buyer_organisation=bill.buyer_organisation, actor=actor,
+                franchise=ctx.franchise)
+            line_ids = [line.pk for line in invoice.created_lines]
         for index, ids in bill.consumption_ids.items():
             if not line_ids:
                 continue  # nothing to charge: left for a later run
@@ -394,7 +402,8 @@ def _write(ctx: RunContext, bill: Bill, *, issue_date: dt.date, actor, now):
                                       starts_on=start, ends_on=end,
                                       invoice_line_id=line_ids[index] if line_ids else None)
         if invoice is not None:
-            invoice = issue_invoice(invoice, issue_date=issue_date, actor=actor, now=now)
+            invoice = issue_new_draft(invoice, network=ctx.network, issue_date=issue_date,
+                                      actor=actor, now=now)
     return invoice
 
 
@@ -473,7 +482,9 @@ def run_month_end(network, period_start: dt.date, period_end: dt.date, *, previe
     total = Member.objects.filter(network=network).count() + len(employers)
     summary = {"period_start": str(period_start), "period_end": str(period_end),
                "preview": preview, "accounts": [], "errors": [], "invoices": 0,
-               "total_net": "0.00", "total_vat": "0.00", "total_gross": "0.00"}
+               "total_net": "0.00", "total_vat": "0.00", "total_gross": "0.00",
+               "credits": [], "credit_notes": 0, "credited_net": "0.00",
+               "credited_gross": "0.00"}
     totals = [ZERO, ZERO]
     processed = 0
     if progress:
@@ -519,6 +530,8 @@ def run_month_end(network, period_start: dt.date, period_end: dt.date, *, previe
         for p, result in zip(prepared, results):
             finish(p, result)
 
+    _run_credits(ctx, summary, preview=preview, issue_date=issue_date, actor=actor, now=now)
+
     if connections["default"].in_atomic_block:
         workers = 1  # other connections could not see the caller's uncommitted rows
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and not preview else None
@@ -557,6 +570,46 @@ def run_month_end(network, period_start: dt.date, period_end: dt.date, *, previe
     summary["total_net"], summary["total_vat"] = str(totals[0]), str(totals[1])
     summary["total_gross"] = str(totals[0] + totals[1])
     return summary
+
+
+def _run_credits(ctx: RunContext, summary: dict, *, preview: bool, issue_date, actor,
+                 now) -> None:
+    """Credit notes for rows reversed and subscriptions changed after they were invoiced
+    (billing/services/credits.py), each account in its own transaction, before invoicing."""
+    credited = [ZERO, ZERO]
+    for account in collect_credits(ctx.network, discounts=ctx.discounts, pricer=ctx.pricer):
+        net, vat, detail = credit_totals(account, franchise=ctx.franchise)
+        entry = {"account": account.name, "kind": account.kind, "net": str(-net),
+                 "vat": str(-vat), "gross": str(-(net + vat)), "lines": len(detail),
+                 "credited": sorted({c.invoice.number for c in account.credits.values()
+                                     if c.lines})}
+        if preview:
+            entry["detail"] = detail
+        else:
+            try:
+                notes = write_credits(ctx.network, account, issue_date=issue_date,
+                                      actor=actor, now=now)
+            except CreditChanged:
+                summary["errors"].append({"account": account.name, "error": _(
+                    "Des éléments ont changé pendant le calcul des avoirs : relancez la "
+                    "facturation du mois.")})
+                continue
+            except BillingError as exc:
+                summary["errors"].append({"account": account.name, "error": exc.message})
+                continue
+            except Exception:  # one account's failure must not stop the others
+                log.exception("month-end credits: account %s of %s failed", account.key,
+                              ctx.network.slug)
+                summary["errors"].append({"account": account.name,
+                                          "error": _("Erreur interne pendant les avoirs.")})
+                continue
+            entry["numbers"] = [note.number for note in notes]
+            summary["credit_notes"] += len(notes)
+        if detail:
+            credited[0] += net
+            credited[1] += net + vat
+            summary["credits"].append(entry)
+    summary["credited_net"], summary["credited_gross"] = str(credited[0]), str(credited[1])
 
 
 def _reorder(bill: Bill, order: list[int]) -> None:
