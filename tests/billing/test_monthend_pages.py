@@ -1,6 +1,7 @@
 """Staff page "Facturation de fin de mois": preview, run, progress; allow and deny."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -155,3 +156,29 @@ def test_staff_invoices_page_links_to_the_month_end_page(client, billed):
     client.force_login(billed.concierge.user)
     body = client.get(reverse("billing_staff_invoices", args=[billed.network.slug])).content
     assert url(billed.network).encode() in body
+
+
+def test_run_page_shows_the_credit_notes_for_changes_after_invoicing(
+        client, month, django_capture_on_commit_callbacks):
+    from billing.services import holdings as svc
+    from billing.services.monthend import run_month_end
+    from tests.conftest import NOW
+
+    n = month.network
+    run_month_end(n, d(2026, 10, 1), d(2026, 10, 31), preview=False, actor=None, now=NOW)
+    invoice = Invoice.objects.get()
+    sub = month.member.subscriptions.get()
+    svc.end_subscription(sub, ends_on=d(2026, 10, 20), actor=month.concierge.user, now=NOW)
+    client.force_login(month.concierge.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(n), {"month": "2026-10", "action": "preview"})
+    body = client.get(response.url).content.decode()
+    assert "enregistrés après facturation" in body and invoice.number in body
+    # 54.84 € charged for the 17 days from the 15th; 6 days due (6/31 of 100 €): 19.35 €.
+    assert "-35.49 €" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url(n), {"month": "2026-10", "action": "run"})
+    note = Invoice.objects.get(credited_invoice=invoice)
+    assert invoice.total_net == Decimal("54.84") and note.total_net == Decimal("35.49")
+    body = client.get(response.url).content.decode()
+    assert note.number in body
