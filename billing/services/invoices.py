@@ -165,16 +165,19 @@ def issue_invoice(invoice: Invoice, *, issue_date: dt.date, actor, now) -> Invoi
                       issue_date=issue_date, actor=actor, now=now)
 
 
-def issue_new_draft(invoice: Invoice, *, network, issue_date: dt.date, actor, now) -> Invoice:
+def issue_new_draft(invoice: Invoice, *, network, profile, issue_date: dt.date, actor,
+                    now) -> Invoice:
     """Issue a draft that `draft_invoice` has just written in the caller's transaction (the
     month-end run): nobody else can see it yet, so neither it nor its lines are read again;
-    `network`, the buyer and `invoice.created_lines` are the objects already loaded."""
+    `network`, `profile` (the run's BillingProfile, read once when it started), the buyer and
+    `invoice.created_lines` are the objects already loaded."""
     assert transaction.get_connection().in_atomic_block
-    return _issue(invoice, invoice.created_lines, network=network, issue_date=issue_date,
-                  actor=actor, now=now)
+    return _issue(invoice, invoice.created_lines, network=network, profile=profile,
+                  issue_date=issue_date, actor=actor, now=now)
 
 
-def _issue(invoice: Invoice, lines: list, *, network, issue_date, actor, now) -> Invoice:
+def _issue(invoice: Invoice, lines: list, *, network, issue_date, actor, now,
+           profile=None) -> Invoice:
     from billing.documents import schedule_document
     from billing.services.ledger import append_entry, check_open
 
@@ -182,12 +185,8 @@ def _issue(invoice: Invoice, lines: list, *, network, issue_date, actor, now) ->
         raise BillingError("future", _("Une facture ne peut être datée dans le futur."))
     if not lines:
         raise BillingError("no_lines", _("Une facture doit compter au moins une ligne."))
-    # The profile row is the network's ledger lock (append_entry): taken once, first, it
-    # serialises the issuers of the network and gives the prefixes and terms.
-    profile = BillingProfile.objects.select_for_update().filter(network=network).first()
     if profile is None:
-        BillingProfile.of(network)
-        profile = BillingProfile.objects.select_for_update().get(network=network)
+        profile = BillingProfile.of(network)
     check_open(network, issue_date)
     series = (profile.credit_note_prefix if invoice.kind == InvoiceKind.CREDIT_NOTE
               else profile.invoice_prefix)
@@ -207,7 +206,7 @@ def _issue(invoice: Invoice, lines: list, *, network, issue_date, actor, now) ->
     invoice.status = InvoiceStatus.ISSUED
     invoice.issued_at = now
     invoice.save()
-    append_entry(network, invoice, now=now, locked=True)
+    append_entry(network, invoice, now=now)  # takes the network's ledger lock
     audit.record(network=network, actor=actor, action=f"billing.{invoice.kind}.issued",
                  target=invoice, data={"number": invoice.number,
                                        "total": str(invoice.total_gross)})

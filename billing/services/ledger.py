@@ -98,11 +98,9 @@ def _describe(record) -> tuple[str, int, str, dict]:
     raise TypeError(record)
 
 
-def append_entry(network, record, *, now, locked: bool = False) -> LedgerEntry:
-    """Append a record to the network's chain; call inside the transaction that creates it.
-    `locked`: the caller already holds the network's BillingProfile row lock."""
-    if not locked and (BillingProfile.objects.select_for_update().filter(network=network)
-                       .first() is None):
+def append_entry(network, record, *, now) -> LedgerEntry:
+    """Append a record to the network's chain; call inside the transaction that creates it."""
+    if BillingProfile.objects.select_for_update().filter(network=network).first() is None:
         BillingProfile.of(network)
         BillingProfile.objects.select_for_update().get(network=network)
     last = LedgerEntry.objects.filter(network=network).order_by("-sequence").first()

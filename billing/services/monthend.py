@@ -138,6 +138,7 @@ class RunContext:
     employers: dict[int, EmployerAccount]
     discounts: list
     fees: list
+    profile: BillingProfile = None  # read once when the run starts
     pricer: Pricer = field(default_factory=Pricer)
 
     def payer_of(self, member, explicit_org_id, flag: str) -> int | None:
@@ -402,8 +403,8 @@ def _write(ctx: RunContext, bill: Bill, *, issue_date: dt.date, actor, now):
                                       starts_on=start, ends_on=end,
                                       invoice_line_id=line_ids[index] if line_ids else None)
         if invoice is not None:
-            invoice = issue_new_draft(invoice, network=ctx.network, issue_date=issue_date,
-                                      actor=actor, now=now)
+            invoice = issue_new_draft(invoice, network=ctx.network, profile=ctx.profile,
+                                      issue_date=issue_date, actor=actor, now=now)
     return invoice
 
 
@@ -474,9 +475,10 @@ def run_month_end(network, period_start: dt.date, period_end: dt.date, *, previe
     issue_date = issue_date or min(period_end, today)
     employers = {a.organisation_id: a for a in EmployerAccount.objects.filter(
         network=network, is_active=True).select_related("organisation")}
+    profile = BillingProfile.of(network)
     ctx = RunContext(
         network, period_start, period_end,
-        franchise=BillingProfile.of(network).vat_regime == VatRegime.FRANCHISE,
+        franchise=profile.vat_regime == VatRegime.FRANCHISE, profile=profile,
         employers=employers, discounts=list(Discount.objects.filter(network=network)),
         fees=list(MembershipFee.objects.filter(network=network, is_active=True)))
     total = Member.objects.filter(network=network).count() + len(employers)
