@@ -123,25 +123,11 @@ def load_census(path: str, communes, rng, count: int = 1512) -> str:
     from territory.models import ExternalPlace
 
     if Path(path).is_file():
-        # The published file writes INSEECOM "0" for 151 places (no commune); territory's
-        # importer refuses the whole file for it, so a cleaned copy is imported.
-        import csv
-        import tempfile
-
-        with open(path, encoding="utf-8", newline="") as src, tempfile.NamedTemporaryFile(
-                "w", suffix=".csv", delete=False, encoding="utf-8", newline="") as dst:
-            reader = csv.DictReader(src)
-            writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
-            writer.writeheader()
-            blanked = 0
-            for row in reader:
-                if row["INSEECOM"] == "0":
-                    row["INSEECOM"], blanked = "", blanked + 1
-                writer.writerow(row)
-        report = import_anct_places(dst.name)
-        os.unlink(dst.name)
-        return (f"ANCT 2019 census: {report.created} places from {path} ({blanked} INSEE "
-                f"codes \"0\" blanked)")
+        # The published file writes INSEECOM "0" for 151 places: the importer resolves them
+        # from commune name and postcode, and skips (reporting) the few it cannot.
+        report = import_anct_places(path, skip_bad=True)
+        return (f"ANCT 2019 census: {report.created} places from {path}; "
+                + "; ".join(n for n in report.notes if not n.startswith("Ligne")))
     ExternalPlace.objects.bulk_create([
         ExternalPlace(source="synthetic", source_id=str(i), credit="synthétique",
                       name=f"Tiers-lieu recensé {i}", city=c[1], insee_code=c[0],
