@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from core.money import CENT, ZERO, money  # noqa: F401 - the project's one rounding rule
 
 
@@ -148,23 +150,23 @@ def default_template() -> Budget:
     """
     week = Decimal(52) / Decimal(12)  # weeks in a month, for desk use
     charges = [
-        Charge("Loyer (local 3 pièces, 60 m²)", 5000),
-        Charge("Assurances", 500),
-        Charge("Énergie (dont chauffage)", 1000),
-        Charge("Eau", 200),
-        Charge("Ménage hebdomadaire", 500),
-        Charge("Internet haut débit et téléphone", 1000),
-        Charge("Copieur connecté", 1200),
-        Charge("Amortissement aménagement et équipement (5 ans)", 1000),
-        Charge("Consommables", 600),
-        Charge("Imprévus", 890),
+        Charge(_("Loyer (local 3 pièces, 60 m²)"), 5000),
+        Charge(_("Assurances"), 500),
+        Charge(_("Énergie (dont chauffage)"), 1000),
+        Charge(_("Eau"), 200),
+        Charge(_("Ménage hebdomadaire"), 500),
+        Charge(_("Internet haut débit et téléphone"), 1000),
+        Charge(_("Copieur connecté"), 1200),
+        Charge(_("Amortissement aménagement et équipement (5 ans)"), 1000),
+        Charge(_("Consommables"), 600),
+        Charge(_("Imprévus"), 890),
     ]
     formulas = [
-        Formula("Temps complet, 180 €/mois", 1, 180, 10, 5 * week),
-        Formula("4/5, 150 €/mois", 3, 150, 8, 4 * week),
-        Formula("1 jour par semaine, 50 €/mois", 3, 50, 12, 1 * week),
-        Formula("2 jours par semaine, 80 €/mois", 4, 80, 12, 2 * week),
-        Formula("Journées occasionnelles à 15 €", 30, 15, 1, 1),
-        Formula("Demi-journées occasionnelles à 10 €", 40, 10, 1, Decimal("0.5")),
+        Formula(_("Temps complet, 180 €/mois"), 1, 180, 10, 5 * week),
+        Formula(_("4/5, 150 €/mois"), 3, 150, 8, 4 * week),
+        Formula(_("1 jour par semaine, 50 €/mois"), 3, 50, 12, 1 * week),
+        Formula(_("2 jours par semaine, 80 €/mois"), 4, 80, 12, 2 * week),
+        Formula(_("Journées occasionnelles à 15 €"), 30, 15, 1, 1),
+        Formula(_("Demi-journées occasionnelles à 10 €"), 40, 10, 1, Decimal("0.5")),
     ]
     return Budget(charges, formulas, desks=8, open_days=250)

@@ -94,3 +94,12 @@ def test_member_sees_my_bookings_in_english(client, world):
     assert '<html lang="en"' in html
     assert "My bookings" in html
     assert "Mes réservations" not in html
+
+
+def test_budget_template_lines_follow_the_language(client, world):
+    """The simulator's default lines are a template the official edits: shown in their language."""
+    client.force_login(world.coordinator.user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get(f"/r/{world.network.slug}/territoire/budget/").content.decode()
+    assert "Rent (3-room premises, 60 m²)" in html
+    assert "Loyer" not in html
