@@ -25,7 +25,8 @@ class _NetworkForm(forms.Form):
                     qs = qs.filter(is_active=True)
                 field.queryset = qs.order_by("name")
                 if hasattr(model, "price"):  # plans, passes, books: show the price
-                    field.label_from_instance = lambda obj: f"{obj.name} — {obj.price} € HT"
+                    field.label_from_instance = lambda obj: _("%(name)s — %(price)s € HT") % {
+                        "name": obj.name, "price": obj.price}
                 if name == "home_site":
                     field.empty_label = _("— aucun —")
 
