@@ -28,6 +28,7 @@ from territory.coverage import (
 )
 from territory.heuristics import (
     covered_by,
+    dense_cover,
     greedy,
     lagrangian_bound,
     online_bound,
@@ -357,11 +358,21 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
     deadline = t0 + time_limit
     pairs = problem.cover.matrix.nnz
     base = problem.existing_population
-    chosen = greedy(problem, k)
-    chosen = swap_improve(problem, chosen, deadline=t0 + 0.3 * time_limit)
-    value = covered_by(problem, chosen)
-    bound = online_bound(problem, chosen, k)
-    solver = ["glouton + échanges"]
+    dense = dense_cover(problem)  # small instances: the same heuristics on dense arrays
+    chosen = greedy(problem, k, dense=dense)
+    value = covered_by(problem, chosen, dense=dense)
+    # Every residual inhabitant some candidate reaches: when greedy covers them all the plan is
+    # optimal (proven), and the swaps and bounds below could not change anything.
+    c = problem.cover.matrix
+    reachable = float(problem.residual[np.bincount(c.indices, minlength=c.shape[1]) > 0].sum())
+    if value >= reachable - 1e-9:
+        bound = value
+        solver = ["glouton (toute la population atteignable est couverte)"]
+    else:
+        chosen = swap_improve(problem, chosen, deadline=t0 + 0.3 * time_limit, dense=dense)
+        value = covered_by(problem, chosen, dense=dense)
+        bound = online_bound(problem, chosen, k, dense=dense)
+        solver = ["glouton + échanges"]
     tol = 0.5 if _integral(problem.residual) else 1e-6 * max(1.0, bound)
     use_lp = method == "lp" or (method in ("auto", "mip") and pairs <= LP_MAX_PAIRS)
     use_mip = method == "mip" or (method == "auto" and pairs <= MIP_MAX_PAIRS)
@@ -369,15 +380,15 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
 
     def better(picked, label):
         nonlocal chosen, value
-        if picked is not None and covered_by(problem, picked) > value + 1e-9:
-            chosen, value = list(picked), covered_by(problem, picked)
+        if picked is not None and covered_by(problem, picked, dense=dense) > value + 1e-9:
+            chosen, value = list(picked), covered_by(problem, picked, dense=dense)
             if label not in solver:
                 solver.append(label)
 
     if bound - value > tol and use_lp and 0 < pairs <= TINY_PAIRS:
         # Tiny instances: a few Lagrangian steps often prove the plan before HiGHS starts.
         lag_bound, _, _ = lagrangian_bound(problem, chosen, k, lower=value,
-                                           deadline=deadline, iterations=50)
+                                           deadline=deadline, iterations=50, dense=dense)
         if lag_bound < bound:
             bound = lag_bound
             solver.append("borne lagrangienne")
@@ -395,18 +406,21 @@ def plan_max_coverage(problem: Problem, k: int, *, time_limit: float = 10.0,
             if problem.conflict_matrix.nnz == 0 or not problem.conflict_matrix[
                     picked][:, picked].nnz:
                 picked = swap_improve(problem, picked,
-                                      deadline=time.perf_counter() + 0.05 * time_limit)
+                                      deadline=time.perf_counter() + 0.05 * time_limit,
+                                      dense=dense)
                 better(picked, "arrondi du LP")
     if bound - value > tol and (not use_lp or reduction is None or lp_values is None):
         # No LP bound: the Lagrangian relaxation (its every 10th step is also tried as a plan).
         share = 0.1 if use_mip else 0.45
         lag_bound, lag_plan, _ = lagrangian_bound(
-            problem, chosen, k, lower=value, deadline=time.perf_counter() + share * time_limit)
+            problem, chosen, k, lower=value, deadline=time.perf_counter() + share * time_limit,
+            dense=dense)
         bound = min(bound, lag_bound)
         solver.append("borne lagrangienne")
         if lag_plan is not None:  # a better plan met by the relaxation: polish it
             lag_plan = swap_improve(problem, lag_plan,
-                                    deadline=time.perf_counter() + 0.1 * time_limit)
+                                    deadline=time.perf_counter() + 0.1 * time_limit,
+                                    dense=dense)
             better(lag_plan, "heuristique lagrangienne")
     if bound - value > tol and use_mip and pairs and time.perf_counter() < deadline:
         reduction = reduction or reduce_problem(problem)

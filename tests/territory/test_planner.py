@@ -319,3 +319,69 @@ def test_messages_when_nothing_more_can_be_gained():
     assert len(plan.chosen) == 3 and plan.share == 1.0
     assert plan.message.endswith("Au-delà de 3 lieux, un lieu de plus n'ajouterait aucun "
                                  "habitant couvert (ou les contraintes l'empêchent).")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dense_fast_path_matches_sparse_path(seed, monkeypatch):
+    """Small instances run the heuristics on dense arrays: same plans and bounds as sparse."""
+    from territory import heuristics
+    from territory.heuristics import dense_cover, lagrangian_bound, online_bound, swap_improve
+
+    rng = np.random.default_rng(100 + seed)
+    n, c = 40, 25
+    demand = Points(45 + rng.uniform(0, 0.5, n), 5 + rng.uniform(0, 0.6, n), rng.random(n) < 0.3)
+    weights = rng.integers(10, 3000, n).astype(float)
+    cand = demand.subset(rng.choice(n, c, replace=False))
+    existing = demand.subset(rng.choice(n, seed % 3, replace=False))
+    problem = prepare(demand, weights, cand, existing, minutes=float(rng.choice([8, 12, 20])),
+                      min_minutes_between=float(rng.choice([0, 9])))
+    dense = dense_cover(problem)
+    assert dense is not None
+    k = int(rng.integers(1, 6))
+    far = time.perf_counter() + 60
+    m = problem.cover.matrix.shape[0]
+    for chosen in (greedy(problem, k), [int(i) for i in rng.choice(m, min(k, m), False)]):
+        assert greedy(problem, k, dense=dense) == greedy(problem, k)
+        assert covered_by(problem, chosen, dense=dense) == covered_by(problem, chosen)
+        assert online_bound(problem, chosen, k, dense=dense) == pytest.approx(
+            online_bound(problem, chosen, k), rel=1e-12)
+        assert (swap_improve(problem, chosen, deadline=far, dense=dense)
+                == swap_improve(problem, chosen, deadline=far))
+        lag_dense = lagrangian_bound(problem, chosen, k, lower=0.0, deadline=far,
+                                     iterations=50, dense=dense)
+        lag_sparse = lagrangian_bound(problem, chosen, k, lower=0.0, deadline=far,
+                                      iterations=50)
+        assert lag_dense[0] == pytest.approx(lag_sparse[0], rel=1e-9)
+        assert lag_dense[2] == lag_sparse[2]
+    # The whole planner: the fast path and the sparse path (threshold 0) agree on every method.
+    fast = {m: plan_max_coverage(problem, k, method=m) for m in ("greedy", "lp", "auto")}
+    monkeypatch.setattr(heuristics, "DENSE_MAX_CELLS", 0)
+    assert dense_cover(problem) is None
+    for method, plan in fast.items():
+        slow = plan_max_coverage(problem, k, method=method)
+        assert plan.covered_population == slow.covered_population
+        assert plan.upper_bound == pytest.approx(slow.upper_bound, rel=1e-9)
+        assert plan.status == slow.status
+        if method != "auto":
+            assert plan.chosen == slow.chosen
+
+
+def test_greedy_covering_everything_reachable_is_proven_without_swaps(monkeypatch):
+    """When greedy covers every residual inhabitant a candidate reaches, the plan is optimal
+    and neither the swaps nor the bounds run."""
+    from territory import planner
+
+    def fail(*a, **kw):
+        raise AssertionError("not needed")
+
+    problem = valley(minutes=10)
+    monkeypatch.setattr(planner, "swap_improve", fail)
+    monkeypatch.setattr(planner, "online_bound", fail)
+    monkeypatch.setattr(planner, "lagrangian_bound", fail)
+    monkeypatch.setattr(planner, "solve", fail)
+    plan = plan_max_coverage(problem, 6)
+    reachable = problem.residual[np.asarray(problem.cover.matrix.sum(axis=0)).ravel() > 0].sum()
+    assert plan.covered_population == problem.existing_population + reachable
+    assert plan.upper_bound == plan.covered_population and plan.status == "optimal"
+    # F (100 km away, 50 inhabitants) is reachable only from its own candidate: all 5 reached.
+    assert plan.covered_population == POP.sum()
