@@ -206,7 +206,7 @@ def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline
     w = problem.residual
     lam = w.copy()
     if dense is not None:
-        c, ct = dense.cf, dense.cf.T
+        c, ct = dense.cf, None
 
         def covered(rows):
             return dense.c[rows].any(axis=0)
@@ -234,7 +234,7 @@ def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline
     for step in range(iterations):
         scores = c @ lam
         top = np.argpartition(-scores, k - 1)[:k]
-        value = float(np.maximum(0.0, w - lam).sum() + scores[top].sum())
+        value = float((w - lam).sum() + scores[top].sum())  # 0 ≤ λ ≤ w: no max(0, ·) needed
         if value < best - 1e-9:
             best, stall = value, 0
         else:
@@ -247,11 +247,15 @@ def lagrangian_bound(problem: Problem, chosen, k: int, *, lower: float, deadline
                 best_plan, best_value = [int(i) for i in top], found
         if best - best_value <= 0.5 or theta < 1e-3 or time.perf_counter() > deadline:
             break
-        pick[:] = 0.0
-        pick[top] = 1.0
-        grad = ct @ pick - (w > lam)
+        if dense is not None:  # the same 0/1 sums, without a matrix product
+            grad = dense.cf[top].sum(axis=0) - (w > lam)
+        else:
+            pick[:] = 0.0
+            pick[top] = 1.0
+            grad = ct @ pick - (w > lam)
         norm = float(grad @ grad)
         if norm == 0:
             break
-        lam = np.clip(lam - theta * (value - best_value) / norm * grad, 0.0, w)
+        # = np.clip(…, 0, w), whose wrapper costs more than the arithmetic on small arrays.
+        lam = np.minimum(np.maximum(lam - theta * (value - best_value) / norm * grad, 0.0), w)
     return best, best_plan, best_value

@@ -151,8 +151,11 @@ def prepare(demand: Points, weights, candidates: Points, existing: Points | None
         removed["near_existing"] = len(near)
     eligible = np.flatnonzero(mask)
     cover = coverage_matrix(candidates.subset(eligible), demand, minutes, router, tree)
-    existing_cover = coverage_matrix(existing, demand, minutes, router, tree)
-    existing_covered = np.asarray(existing_cover.matrix.sum(axis=0)).ravel() > 0
+    if len(existing):
+        existing_cover = coverage_matrix(existing, demand, minutes, router, tree)
+        existing_covered = np.asarray(existing_cover.matrix.sum(axis=0)).ravel() > 0
+    else:
+        existing_covered = np.zeros(len(demand), bool)
     residual = np.where(existing_covered, 0.0, weights)
     m = len(eligible)
     if min_minutes_between > 0 and m:
