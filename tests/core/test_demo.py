@@ -23,6 +23,7 @@ def test_demo_loads_the_vercors_network_through_the_services(db, capsys):
     assert set(bookings.values_list("source", flat=True)) == {"import"}
     assert Commune.objects.filter(insee_code="38548", latitude__isnull=False).exists()  # planner
     _catalogue_is_complete(vercors)
+    _last_month_is_invoiced(vercors)
     out = capsys.readouterr().out
     assert "coordination@demo.maillage.test" in out and "maillage-demo" in out
     # Idempotent: a second run changes nothing.
@@ -76,3 +77,20 @@ def _catalogue_is_complete(vercors):
                                     ).payer_organisation.name == "Scierie du Plateau (démo)"
     assert set(Consumption.objects.filter(network=vercors).values_list("source", flat=True)) \
         >= {"subscription", "tickets", "payg"}
+
+
+def _last_month_is_invoiced(vercors):
+    """The month-end run invoiced last month: members' and the employer's invoices, numbered
+    without gap, chained, two of them (partly) paid."""
+    from billing.models import Invoice, Payment
+    from billing.services.ledger import verify_ledger
+
+    invoices = Invoice.objects.filter(network=vercors, status="issued", kind="invoice")
+    last_month = invoices.filter(service_start__day=1)
+    assert last_month.filter(buyer_organisation__isnull=False).exists()  # the employer
+    assert last_month.filter(buyer_member__isnull=False).count() >= 5
+    numbers = sorted(int(n.rsplit("-", 1)[1]) for n in invoices.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert Payment.objects.filter(network=vercors).count() == 2
+    # Every issued invoice and payment chained, nothing reported.
+    assert verify_ledger(vercors) == (invoices.count() + 2, [])

@@ -119,6 +119,7 @@ class Command(BaseCommand):
             self._holdings(vercors, people, rng)
             self._payments(vercors, people)
         self._bookings(vercors, people, rng)
+        self._month_end(vercors, people)
         self._communes()
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self._print_logins()
@@ -274,7 +275,8 @@ class Command(BaseCommand):
         actor = Role.objects.get(network=network, kind=RoleKind.COORDINATOR).member.user
         now = timezone.now()
         today = timezone.localdate(timezone=network.tz)
-        start = (today - dt.timedelta(days=21)).replace(day=1)
+        # From the first day of last month: the demo then shows last month's invoices.
+        start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         plans = {p.name: p for p in Plan.objects.filter(network=network)}
         autrans = network.sites.get(slug="autrans")
         groups = {g.kind: g for g in PriceGroup.objects.filter(network=network)}
@@ -350,6 +352,32 @@ class Command(BaseCommand):
         update_profile(member, actor=user, status=status, organisation=organisation,
                        home_commune=commune, home_insee=insee)
         return member
+
+    def _month_end(self, network, members):
+        """Last month invoiced by the month-end run (as a concierge would launch it), and two
+        of those invoices paid: members see invoices, PDFs and payments, staff balances."""
+        from billing.models import Invoice, PaymentMethod
+        from billing.services.monthend import run_month_end
+        from billing.services.payments import record_payment
+        from members.models import Role
+
+        actor = Role.objects.get(network=network, kind=RoleKind.COORDINATOR).member.user
+        now = timezone.now()
+        today = timezone.localdate(timezone=network.tz)
+        end = today.replace(day=1) - dt.timedelta(days=1)
+        run_month_end(network, end.replace(day=1), end, preview=False, actor=actor, now=now)
+        invoices = {i.buyer_member_id: i for i in Invoice.objects.filter(
+            network=network, kind="invoice", status="issued",
+            service_start=end.replace(day=1),
+            buyer_member__isnull=False)}
+        for member, method, share in ((members[1], PaymentMethod.TRANSFER, 1),
+                                      (members[2], PaymentMethod.CASH, 2)):
+            invoice = invoices.get(member.pk)
+            if invoice is not None and invoice.total_gross > 0:
+                record_payment(invoice, amount=(invoice.total_gross / share).quantize(
+                    invoice.total_gross), method=method, received_on=today,
+                    reference="Virement démo" if method == PaymentMethod.TRANSFER else "",
+                    actor=actor, now=now)
 
     def _bookings(self, network, members, rng):
         """Three weeks back and three weeks ahead, booked as members would have."""
