@@ -74,14 +74,16 @@ def test_a_member_sees_their_holdings_and_what_paid(client, world, cat):
     assert 'href="/r/vercors/mes-droits/"' in body  # in the navigation
 
 
-def test_the_members_page_counts_the_allowance_used(client, world, cat):
-    """Exact figures: 8 days a month from the 1st, one day used this month."""
-    svc.subscribe(world.member, cat.eight_days_a_month, starts_on=today().replace(day=1),
-                  home_site=world.site, actor=world.concierge.user, now=timezone.now())
-    day = next_weekday(today())
-    if day.month != today().month:
-        pytest.skip("no working day left in this month")
-    book(world.member, world.desks, day, now=timezone.now())
+def test_the_members_page_counts_the_allowance_used(client, world, cat, monkeypatch):
+    """Exact figures: 8 days a month from the 1st, one day used this month. On the suite's
+    fixed clock (Monday 23 November 2026), so that a working day is left in the month."""
+    from billing import views_holdings
+    from tests.conftest import NOW
+
+    monkeypatch.setattr(views_holdings, "_today", lambda network: NOW.date())
+    svc.subscribe(world.member, cat.eight_days_a_month, starts_on=NOW.date().replace(day=1),
+                  home_site=world.site, actor=world.concierge.user, now=NOW)
+    book(world.member, world.desks, next_weekday(NOW.date()), now=NOW)
     client.force_login(world.member.user)
     body = client.get("/r/vercors/mes-droits/").content.decode()
     assert "1 jour(s) utilisé(s) sur 8" in body and "il en reste 7" in body
