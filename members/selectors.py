@@ -37,6 +37,13 @@ def staff_sites(network: Network, roles: list[Role]) -> QuerySet[Site]:
     return sites.filter(pk__in=site_ids)
 
 
+def is_network_staff(user, network: Network) -> bool:
+    """Whether `user` is a concierge (of at least one site) or a coordinator of `network`:
+    the check services run on their actor."""
+    member = member_of(user, network) if user is not None else None
+    return member is not None and staff_sites(network, roles_of(member)).exists()
+
+
 def networks_of(user) -> QuerySet[Network]:
     if not user.is_authenticated:
         return Network.objects.none()

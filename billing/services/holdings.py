@@ -42,9 +42,9 @@ from billing.models import (
 )
 from billing.services import consumption
 from billing.services.invoices import LineInput, draft_invoice, issue_invoice
-from billing.services.payments import _is_staff
 from core import audit
 from members.models import Member
+from members.selectors import is_network_staff
 
 ONE_DAY = dt.timedelta(days=1)
 S = ConsumptionSource
@@ -55,7 +55,7 @@ def _day(value: dt.date | None) -> str:
 
 
 def _require_staff(actor, network) -> None:
-    if not _is_staff(actor, network):
+    if not is_network_staff(actor, network):
         raise BillingError("forbidden", _("Seule l'équipe du réseau (accueil ou coordination) "
                                           "peut faire cela."))
 

@@ -20,12 +20,7 @@ from billing.selectors import balance_of
 from billing.services.ledger import append_entry, check_open
 from core import audit
 from core.money import money, to_decimal
-from members.selectors import member_of, roles_of, staff_sites
-
-
-def _is_staff(user, network) -> bool:
-    member = member_of(user, network) if user is not None else None
-    return member is not None and staff_sites(network, roles_of(member)).exists()
+from members.selectors import is_network_staff
 
 
 def record_payment(invoice: Invoice, *, amount, method: str, received_on: dt.date,
@@ -34,7 +29,7 @@ def record_payment(invoice: Invoice, *, amount, method: str, received_on: dt.dat
     network. Partial payments are fine; more than the balance is refused; a cheque needs its
     number and bank remittance reference; the date may be neither future nor in a closed
     period. The payment is chained into the ledger."""
-    if not _is_staff(actor, invoice.network):
+    if not is_network_staff(actor, invoice.network):
         raise BillingError("forbidden", _("Seule l'équipe du réseau enregistre les paiements."))
     return _record(invoice, amount=amount, method=method, received_on=received_on,
                    reference=reference, actor=actor, now=now)
@@ -97,7 +92,7 @@ def reverse_payment(payment: Payment, *, reason: str, reversed_on: dt.date, note
     into the ledger, makes it stop counting, so the invoice owes its amount again. Once per
     payment; dated neither before the payment, nor in the future, nor in a closed period.
     A wrong amount is corrected by reversing and recording the right payment."""
-    if not _is_staff(actor, payment.network):
+    if not is_network_staff(actor, payment.network):
         raise BillingError("forbidden", _("Seule l'équipe du réseau annule un paiement."))
     return _reverse(payment, reason=reason, reversed_on=reversed_on, note=note, actor=actor,
                     now=now)
